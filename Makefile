@@ -1,0 +1,45 @@
+# nbdc - see README.md.  `make` builds ./nbdc; `make check` runs every test.
+# Both install what they need on a fresh Debian machine (make deps).
+
+CC_MUSL  ?= musl-gcc
+CC_HOST  ?= gcc
+CFLAGS   ?= -Os
+WARN     := -Wall -Wextra -Werror
+CPPFLAGS += -D_GNU_SOURCE
+LDFLAGS_STATIC := -static -s -Wl,--gc-sections
+CFLAGS_SIZE := -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
+
+SRCS := nbdc.c nego.c net.c kernel_ioctl.c status.c
+HDRS := nbd_proto.h nego.h net.h kernel.h status.h
+
+# Debian packages the build and the tests need.
+DEPS_BUILD := musl-tools
+DEPS_TEST  := nbdkit qemu-utils nbd-server qemu-system-x86 busybox-static \
+              cpio python3 e2fsprogs
+STAMP := build/.deps
+
+.PHONY: all deps check unit hostile servers vm clean
+
+all: nbdc
+
+deps: $(STAMP)
+$(STAMP):
+	@sh tests/install-deps.sh $(DEPS_BUILD) $(DEPS_TEST)
+	@mkdir -p build && touch $@
+
+nbdc: $(SRCS) $(HDRS) | $(STAMP)
+	$(CC_MUSL) $(CPPFLAGS) $(CFLAGS) $(CFLAGS_SIZE) $(WARN) $(LDFLAGS_STATIC) \
+		-o $@ $(SRCS)
+
+build/test_nego: tests/test_nego.c nego.c nego.h nbd_proto.h | $(STAMP)
+	$(CC_HOST) $(CPPFLAGS) -O1 -g $(WARN) -I. -o $@ tests/test_nego.c nego.c
+
+check: nbdc build/test_nego
+	@sh tests/run-all.sh
+
+unit: build/test_nego
+	./build/test_nego
+
+clean:
+	rm -f nbdc
+	rm -rf build/test_* build/vm

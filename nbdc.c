@@ -1,0 +1,299 @@
+/*
+ * nbdc.c - command line and orchestration: parse argv, connect, run the
+ * handshake, then print (--info, --list) or hand the socket to the kernel.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kernel.h"
+#include "nbd_proto.h"
+#include "nego.h"
+#include "net.h"
+#include "status.h"
+
+#ifndef NBDC_VERSION
+#define NBDC_VERSION "0.1"
+#endif
+#define DEFAULT_PORT "10809"
+#define DEFAULT_CONNECT_TIMEOUT 30
+
+enum action { ACT_ATTACH, ACT_LIST, ACT_INFO, ACT_CHECK, ACT_DISCONNECT };
+
+struct opts {
+	enum action action;
+	const char *host, *port, *dev, *unix_path, *name;
+	const char *check_dev;
+	uint32_t blksize;
+	unsigned timeout, connect_timeout;
+	bool readonly, nofork;
+};
+
+static const char usage_text[] =
+"usage: nbdc [options] HOST [PORT] /dev/nbdX   attach an export\n"
+"       nbdc -l|--list HOST [PORT]             list exports\n"
+"       nbdc --info [options] HOST [PORT]      show an export, attach nothing\n"
+"       nbdc -c|--check /dev/nbdX              print the pid serving it\n"
+"       nbdc -d|--disconnect /dev/nbdX         disconnect it\n"
+"options:\n"
+"  -N, --name EXPORT        export name (default: the server's default)\n"
+"  -b, --block-size N       block size: 512, 1024, 2048 or 4096\n"
+"  -t, --timeout SEC        kernel I/O timeout\n"
+"  -R, --readonly           attach read-only\n"
+"  -n, --nofork             stay in the foreground while attached\n"
+"  -u, --unix PATH          server is on a Unix socket (no HOST/PORT)\n"
+"      --connect-timeout SEC  deadline for connect + handshake (default 30)\n"
+"  -V, --version            print the version\n"
+"  -h, --help               this text\n"
+"exit codes: 0 ok, 1 usage (-c: not connected), 2 system error, 3 cannot\n"
+"connect, 4 server refused, 5 protocol error, 6 kernel/device error,\n"
+"7 TLS error, 8 handshake timed out\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "nbdc: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage_text);
+	return EXIT_USAGE;
+}
+
+/* A whole decimal number in [min, max], or -1. */
+static long long number(const char *s, long long min, long long max)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	return *s && !*end && v >= min && v <= max ? v : -1;
+}
+
+static bool legal_block_size(long long v)
+{
+	return v >= KERNEL_MIN_BLOCK && v <= KERNEL_MAX_BLOCK && !(v & (v - 1));
+}
+
+enum { OPT_INFO = 256, OPT_CONNECT_TIMEOUT };
+
+static const struct option long_opts[] = {
+	{ "name", required_argument, NULL, 'N' },
+	{ "block-size", required_argument, NULL, 'b' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "readonly", no_argument, NULL, 'R' },
+	{ "nofork", no_argument, NULL, 'n' },
+	{ "unix", required_argument, NULL, 'u' },
+	{ "list", no_argument, NULL, 'l' },
+	{ "info", no_argument, NULL, OPT_INFO },
+	{ "check", required_argument, NULL, 'c' },
+	{ "disconnect", required_argument, NULL, 'd' },
+	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0, 0, 0, 0 },
+};
+
+/* Positional arguments: HOST [PORT] [/dev/nbdX]. A device is the argument
+ * that names a path; the port is whatever stands between. */
+static int parse_positional(struct opts *o, int argc, char **argv)
+{
+	int n = argc - optind;
+	char **a = argv + optind;
+	bool wants_dev = o->action == ACT_ATTACH;
+	if (wants_dev && n > 0 && a[n - 1][0] == '/')
+		o->dev = a[--n];
+	if (o->unix_path) {
+		if (n > 0)
+			return usage_error("unexpected argument with --unix: %s", a[0]);
+		o->host = "localhost";
+	} else {
+		if (n < 1)
+			return usage_error("%s", "missing HOST");
+		o->host = a[0];
+		if (n > 1)
+			o->port = a[1];
+		if (n > 2)
+			return usage_error("unexpected argument: %s", a[2]);
+	}
+	if (wants_dev && !o->dev)
+		return usage_error("%s", "missing device (/dev/nbdX)");
+	return EXIT_OK;
+}
+
+static int parse_args(struct opts *o, int argc, char **argv)
+{
+	int c;
+	long long v;
+	o->port = DEFAULT_PORT;
+	o->name = "";
+	o->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
+	while ((c = getopt_long(argc, argv, "N:b:t:Rnu:lc:d:Vh", long_opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'N': o->name = optarg; break;
+		case 'b':
+			v = number(optarg, 0, 1 << 30);
+			if (!legal_block_size(v))
+				return usage_error("block size must be 512, 1024, "
+						   "2048 or 4096, not '%s'", optarg);
+			o->blksize = (uint32_t)v;
+			break;
+		case 't':
+			if ((v = number(optarg, 1, 1 << 30)) < 0)
+				return usage_error("bad timeout '%s' (seconds)", optarg);
+			o->timeout = (unsigned)v;
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			if ((v = number(optarg, 1, 86400)) < 0)
+				return usage_error("bad connect timeout '%s' "
+						   "(seconds, 1..86400)", optarg);
+			o->connect_timeout = (unsigned)v;
+			break;
+		case 'R': o->readonly = true; break;
+		case 'n': o->nofork = true; break;
+		case 'u': o->unix_path = optarg; break;
+		case 'l': o->action = ACT_LIST; break;
+		case OPT_INFO: o->action = ACT_INFO; break;
+		case 'c': o->action = ACT_CHECK; o->check_dev = optarg; break;
+		case 'd': o->action = ACT_DISCONNECT; o->check_dev = optarg; break;
+		case 'V': printf("nbdc %s\n", NBDC_VERSION); exit(EXIT_OK);
+		case 'h': fputs(usage_text, stdout); exit(EXIT_OK);
+		default: fputs(usage_text, stderr); return EXIT_USAGE;
+		}
+	}
+	if (o->action == ACT_CHECK || o->action == ACT_DISCONNECT)
+		return optind < argc ? usage_error("unexpected argument: %s",
+						   argv[optind]) : EXIT_OK;
+	return parse_positional(o, argc, argv);
+}
+
+/* Kernel-legal block size honouring the server's constraints (min, max) and
+ * the user's -b. Without constraints: 512, what every disk tool expects. */
+static int choose_block_size(const struct opts *o, const struct nego_result *r,
+			     const char *peer, uint32_t *bs)
+{
+	uint32_t min = r->have_block_size ? r->bs.min : 1;
+	uint32_t max = r->have_block_size ? r->bs.max : UINT32_MAX;
+	if (o->blksize) {
+		if (o->blksize < min || o->blksize > max) {
+			msg("%s: block size %u is outside the server's limits "
+			    "(%u..%u)", peer, o->blksize, min, max);
+			return EXIT_REFUSED;
+		}
+		*bs = o->blksize;
+		return EXIT_OK;
+	}
+	uint32_t b = KERNEL_MIN_BLOCK;
+	while (b < min && b < KERNEL_MAX_BLOCK)
+		b <<= 1;
+	if (b < min || b > max) {
+		msg("%s: the server requires block sizes of %u..%u bytes; the "
+		    "kernel NBD driver supports %u..%u", peer, min, max,
+		    KERNEL_MIN_BLOCK, KERNEL_MAX_BLOCK);
+		return EXIT_REFUSED;
+	}
+	*bs = b;
+	return EXIT_OK;
+}
+
+static void print_export(void *ctx, const char *name, const char *desc)
+{
+	(void)ctx;
+	if (*desc)
+		printf("%s\t%s\n", name, desc);
+	else
+		printf("%s\n", name);
+}
+
+static void print_info(const struct opts *o, const struct nego_result *r)
+{
+	static const char *const paths[] = { "none", "oldstyle",
+		"NBD_OPT_EXPORT_NAME", "NBD_OPT_GO", "NBD_OPT_INFO" };
+	char flags[256];
+	nbd_flags_str(r->flags, flags, sizeof flags);
+	printf("export: %s\n", *r->name ? r->name : o->name);
+	printf("size: %" PRIu64 "\n", r->size);
+	printf("flags: %s\n", flags);
+	if (r->have_block_size)
+		printf("block size: min %u, preferred %u, max %u\n",
+		       r->bs.min, r->bs.pref, r->bs.max);
+	if (*r->description)
+		printf("description: %s\n", r->description);
+	printf("handshake: %s%s\n", r->path == NEGO_PATH_OLDSTYLE ? "" :
+	       r->fixed_newstyle ? "fixed newstyle, " : "newstyle, ",
+	       paths[r->path]);
+}
+
+static int attach(const struct opts *o, const struct nego_result *r, int sock,
+		  const char *peer)
+{
+	char what[NBD_MAX_STRING + 300];
+	uint32_t bs;
+	int code = choose_block_size(o, r, peer, &bs);
+	if (code)
+		return code;
+	if (*o->name)
+		snprintf(what, sizeof what, "%s export '%s'", peer, o->name);
+	else
+		snprintf(what, sizeof what, "%s", peer);
+	struct attach a = {
+		.dev = o->dev, .sock = sock, .size = r->size, .blksize = bs,
+		.flags = (uint16_t)(r->flags | (o->readonly ? NBD_FLAG_READ_ONLY : 0)),
+		.timeout = o->timeout, .nofork = o->nofork, .what = what,
+	};
+	return kernel_attach_ioctl(&a);
+}
+
+static int check(const char *dev)
+{
+	pid_t pid;
+	int r = kernel_check(dev, &pid);
+	if (r > 0)
+		printf("%d\n", (int)pid);
+	return r > 0 ? EXIT_OK : r == 0 ? EXIT_USAGE : EXIT_SYSTEM;
+}
+
+/* The handshake engine is large (it buffers a whole reply); keep it off the
+ * stack of the process that may stay behind. */
+static struct nego engine;
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	int code = parse_args(&o, argc, argv);
+	if (code)
+		return code;
+	if (o.action == ACT_CHECK)
+		return check(o.check_dev);
+	if (o.action == ACT_DISCONNECT)
+		return kernel_disconnect(o.check_dev);
+
+	char peer[1200];
+	if (o.unix_path)
+		snprintf(peer, sizeof peer, "%s", o.unix_path);
+	else if (strchr(o.host, ':'))
+		snprintf(peer, sizeof peer, "[%s]:%s", o.host, o.port);
+	else
+		snprintf(peer, sizeof peer, "%s:%s", o.host, o.port);
+
+	static const enum nego_mode modes[] = {
+		[ACT_ATTACH] = NEGO_ATTACH, [ACT_LIST] = NEGO_LIST,
+		[ACT_INFO] = NEGO_INFO };
+	struct nego_config cfg = { .mode = modes[o.action], .name = o.name,
+				   .on_export = print_export };
+	nego_init(&engine, &cfg);
+	if (nego_status(&engine) == NEGO_FAILED) {
+		msg("%s", nego_message(&engine));
+		return EXIT_USAGE;
+	}
+	int64_t deadline = now_ms() + (int64_t)o.connect_timeout * 1000;
+	int sock = net_connect(o.host, o.port, o.unix_path, deadline, &code);
+	if (sock < 0)
+		return code;
+	code = net_handshake(&engine, sock, deadline, peer);
+	if (code == EXIT_OK && o.action == ACT_INFO)
+		print_info(&o, nego_result(&engine));
+	if (code == EXIT_OK && o.action == ACT_ATTACH)
+		code = attach(&o, nego_result(&engine), sock, peer);
+	close(sock);
+	return code;
+}

@@ -1,0 +1,231 @@
+/*
+ * net.c - TCP/Unix connect under a deadline, and the plain-socket driver of
+ * the I/O-free handshake engine.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "net.h"
+#include "status.h"
+
+static int remaining(int64_t deadline)
+{
+	int64_t left = deadline - now_ms();
+	return left < 0 ? 0 : left > 60000000 ? 60000000 : (int)left;
+}
+
+static void set_blocking(int fd, int blocking)
+{
+	int fl = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, blocking ? fl & ~O_NONBLOCK : fl | O_NONBLOCK);
+}
+
+/* One non-blocking connect, waited for at most 'ms'. Returns 0 or an errno. */
+static int connect_one(int fd, const struct sockaddr *sa, socklen_t len, int ms)
+{
+	if (connect(fd, sa, len) == 0)
+		return 0;
+	if (errno != EINPROGRESS)
+		return errno;
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int r = poll(&p, 1, ms);
+	if (r == 0)
+		return ETIMEDOUT;
+	if (r < 0)
+		return errno;
+	int err = 0;
+	socklen_t el = sizeof err;
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
+	return err;
+}
+
+static int connect_unix(const char *path, int64_t deadline, int *code)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof sun.sun_path) {
+		msg("Unix socket path is too long: %s", path);
+		*code = EXIT_USAGE;
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		msg_errno("socket");
+		*code = EXIT_SYSTEM;
+		return -1;
+	}
+	int err = connect_one(fd, (struct sockaddr *)&sun, sizeof sun,
+			      remaining(deadline));
+	if (err) {
+		msg("cannot connect to Unix socket %s: %s", path, strerror(err));
+		close(fd);
+		*code = EXIT_CONNECT;
+		return -1;
+	}
+	set_blocking(fd, 1);
+	return fd;
+}
+
+static void addr_str(const struct addrinfo *ai, char *buf, size_t size)
+{
+	char h[NI_MAXHOST] = "?";
+	getnameinfo(ai->ai_addr, ai->ai_addrlen, h, sizeof h, NULL, 0,
+		    NI_NUMERICHOST);
+	snprintf(buf, size, "%s", h);
+}
+
+/* Try each address in turn; each gets an equal share of the time left, so
+ * one black-holed address cannot use up the whole deadline. */
+int net_connect(const char *host, const char *port, const char *unix_path,
+		int64_t deadline, int *code)
+{
+	if (unix_path)
+		return connect_unix(unix_path, deadline, code);
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_STREAM }, *res, *ai;
+	/* No AI_ADDRCONFIG: in early boot only some interfaces are up. */
+	int gai = getaddrinfo(host, port, &hints, &res);
+	if (gai) {
+		msg("cannot resolve %s port %s: %s", host, port,
+		    gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
+		*code = EXIT_CONNECT;
+		return -1;
+	}
+	int n = 0;
+	for (ai = res; ai; ai = ai->ai_next)
+		n++;
+	char why[1024] = "", a[NI_MAXHOST];
+	size_t used = 0;
+	int fd = -1;
+	for (ai = res; ai && fd < 0; ai = ai->ai_next, n--) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+			    SOCK_NONBLOCK, ai->ai_protocol);
+		if (fd < 0) {
+			addr_str(ai, a, sizeof a);
+			used += (size_t)snprintf(why + used, sizeof why - used,
+				"%s%s: %s", used ? "; " : "", a, strerror(errno));
+			continue;
+		}
+		int err = connect_one(fd, ai->ai_addr, ai->ai_addrlen,
+				      remaining(deadline) / n);
+		if (err) {
+			addr_str(ai, a, sizeof a);
+			used += (size_t)snprintf(why + used, sizeof why - used,
+				"%s%s: %s", used ? "; " : "", a, strerror(err));
+			close(fd);
+			fd = -1;
+		}
+		if (used >= sizeof why)
+			used = sizeof why - 1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0) {
+		msg("cannot connect to %s port %s (%s)", host, port, why);
+		*code = EXIT_CONNECT;
+		return -1;
+	}
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	set_blocking(fd, 1);
+	return fd;
+}
+
+/* Wait until fd is ready for 'events' or the deadline passes. */
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	for (;;) {
+		int r = poll(&p, 1, remaining(deadline));
+		if (r > 0)
+			return 0;
+		if (r == 0)
+			return ETIMEDOUT;
+		if (errno != EINTR)
+			return errno;
+	}
+}
+
+/* Move one batch of bytes: everything queued out, else one read in. */
+static int step(struct nego *n, int fd, int64_t deadline)
+{
+	size_t len;
+	const uint8_t *out = nego_sendbuf(n, &len);
+	if (len) {
+		int err = wait_fd(fd, POLLOUT, deadline);
+		if (err)
+			return err;
+		ssize_t w = send(fd, out, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : errno;
+		nego_sendack(n, (size_t)w);
+		return 0;
+	}
+	uint8_t *in = nego_recvbuf(n, &len);
+	if (!len)
+		return 0;
+	int err = wait_fd(fd, POLLIN, deadline);
+	if (err)
+		return err;
+	ssize_t r = recv(fd, in, len, MSG_DONTWAIT);
+	if (r < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : errno;
+	if (r == 0)
+		nego_eof(n);
+	else
+		nego_recvack(n, (size_t)r);
+	return 0;
+}
+
+static int nego_exit_code(enum nego_error e)
+{
+	switch (e) {
+	case NEGO_E_REFUSED: return EXIT_REFUSED;
+	case NEGO_E_TLS: return EXIT_TLS;
+	case NEGO_E_CLIENT: return EXIT_USAGE;
+	default: return EXIT_PROTOCOL;
+	}
+}
+
+int net_handshake(struct nego *n, int fd, int64_t deadline, const char *peer)
+{
+	int err = 0;
+	while (!err && nego_status(n) == NEGO_WANT_IO)
+		err = step(n, fd, deadline);
+	/* Flush what DONE queued (NBD_OPT_ABORT, NBD_CMD_DISC). */
+	while (!err && nego_status(n) == NEGO_DONE) {
+		size_t len;
+		nego_sendbuf(n, &len);
+		if (!len)
+			break;
+		err = step(n, fd, deadline);
+	}
+	if (err == ETIMEDOUT) {
+		msg("%s: the server did not complete the handshake in time "
+		    "(stuck in %s; see --connect-timeout)", peer,
+		    nego_state_name(n));
+		return EXIT_TIMEOUT;
+	}
+	if (err) {
+		msg("%s: connection failed during the handshake (%s): %s",
+		    peer, nego_state_name(n), strerror(err));
+		return EXIT_PROTOCOL;
+	}
+	if (nego_status(n) == NEGO_FAILED) {
+		msg("%s: %s", peer, nego_message(n));
+		return nego_exit_code(nego_error(n));
+	}
+	if (nego_status(n) == NEGO_STARTTLS) {
+		msg("%s: TLS is not built into this nbdc", peer);
+		return EXIT_TLS;
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,44 @@
+/* status.c - message helpers and the monotonic clock. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "status.h"
+
+static void vmsg(const char *fmt, va_list ap, int err)
+{
+	char line[8192];
+	int n = vsnprintf(line, sizeof line, fmt, ap);
+	if (n < 0)
+		n = 0;
+	if (err)
+		fprintf(stderr, "nbdc: %s: %s\n", line, strerror(err));
+	else
+		fprintf(stderr, "nbdc: %s\n", line);
+}
+
+void msg(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap, 0);
+	va_end(ap);
+}
+
+void msg_errno(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap, err);
+	va_end(ap);
+}
+
+int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
