@@ -92,15 +92,22 @@ static const struct option long_opts[] = {
 	{ 0, 0, 0, 0 },
 };
 
-/* Positional arguments: HOST [PORT] [/dev/nbdX]. A device is the argument
- * that names a path; the port is whatever stands between. */
+/* Positional arguments: HOST [PORT] [/dev/nbdX]. The device is the one
+ * argument that is a path, wherever it stands; HOST and PORT keep order. */
 static int parse_positional(struct opts *o, int argc, char **argv)
 {
-	int n = argc - optind;
-	char **a = argv + optind;
+	char *a[3];
+	int n = 0;
 	bool wants_dev = o->action == ACT_ATTACH;
-	if (wants_dev && n > 0 && a[n - 1][0] == '/')
-		o->dev = a[--n];
+	for (int i = optind; i < argc; i++) {
+		if (wants_dev && argv[i][0] == '/') {
+			if (o->dev)
+				return usage_error("two devices given: %s", argv[i]);
+			o->dev = argv[i];
+		} else if (n < 3) {
+			a[n++] = argv[i];
+		}
+	}
 	if (o->unix_path) {
 		if (n > 0)
 			return usage_error("unexpected argument with --unix: %s", a[0]);
@@ -207,7 +214,7 @@ static void print_export(void *ctx, const char *name, const char *desc)
 static void print_info(const struct opts *o, const struct nego_result *r)
 {
 	static const char *const paths[] = { "none", "oldstyle",
-		"NBD_OPT_EXPORT_NAME", "NBD_OPT_GO", "NBD_OPT_INFO" };
+		"NBD_OPT_EXPORT_NAME", "NBD_OPT_GO" };
 	char flags[256];
 	nbd_flags_str(r->flags, flags, sizeof flags);
 	printf("export: %s\n", *r->name ? r->name : o->name);

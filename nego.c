@@ -202,18 +202,21 @@ static void send_export_name(struct nego *n)
 	       (n->hs_flags & NBD_FLAG_NO_ZEROES ? 0 : NBD_ZEROES_LEN));
 }
 
-/* NBD_OPT_GO for attaching, NBD_OPT_INFO for --info. Block sizes are
- * requested always: we promise to honour the server's constraints. */
-static void send_info_request(struct nego *n)
+/* NBD_OPT_GO, for attaching and for --info alike: --info then leaves with
+ * NBD_CMD_DISC.  (NBD_OPT_INFO would spare the server opening the export,
+ * but nbd-server 3.24 answers it with size 0; GO reports what an attach
+ * would really get.)  Block sizes are requested always: we promise to
+ * honour the server's constraints. */
+static void send_go(struct nego *n)
 {
 	static const uint16_t go_infos[] = { NBD_INFO_EXPORT, NBD_INFO_BLOCK_SIZE };
 	static const uint16_t info_infos[] = { NBD_INFO_EXPORT, NBD_INFO_NAME,
 		NBD_INFO_DESCRIPTION, NBD_INFO_BLOCK_SIZE };
-	bool go = n->cfg.mode == NEGO_ATTACH;
-	uint32_t opt = go ? NBD_OPT_GO : NBD_OPT_INFO;
-	uint8_t *p = nbd_enc_info_req(out_tail(n), opt, n->cfg.name, n->namelen,
-				      go ? go_infos : info_infos, go ? 2 : 4);
-	await_replies(n, opt, p);
+	bool info = n->cfg.mode == NEGO_INFO;
+	uint8_t *p = nbd_enc_info_req(out_tail(n), NBD_OPT_GO, n->cfg.name,
+				      n->namelen, info ? info_infos : go_infos,
+				      info ? 4 : 2);
+	await_replies(n, NBD_OPT_GO, p);
 }
 
 /* The option that does what the user asked, once TLS (if any) is up. */
@@ -224,12 +227,12 @@ static void send_main_option(struct nego *n)
 		await_replies(n, NBD_OPT_LIST,
 			      nbd_enc_opt(out_tail(n), NBD_OPT_LIST, NULL, 0));
 	else if (fixed)
-		send_info_request(n);
+		send_go(n);
 	else
 		send_export_name(n);
 }
 
-/* End an INFO or LIST session politely: the server may reply to
+/* End a LIST session politely: the server may reply to
  * NBD_OPT_ABORT, but the protocol lets the client close without waiting. */
 static void send_abort(struct nego *n)
 {
@@ -317,8 +320,7 @@ static void on_rep_error(struct nego *n, const uint8_t *data, size_t len)
 	char label[NBD_MAX_STRING + 16], said[NBD_MAX_STRING + 32] = "";
 	char text[NBD_MAX_STRING + 1];
 
-	if (type == NBD_REP_ERR_UNSUP &&
-	    (n->opt == NBD_OPT_GO || n->opt == NBD_OPT_INFO))
+	if (type == NBD_REP_ERR_UNSUP && n->opt == NBD_OPT_GO)
 		return send_export_name(n);
 	if (len) {
 		copy_text(text, data, len > NBD_MAX_STRING ? NBD_MAX_STRING : len);
@@ -362,7 +364,7 @@ static void on_rep_info(struct nego *n, const uint8_t *data, size_t len)
 			return;
 		n->res.size = e.size;
 		n->res.flags = e.flags;
-		n->res.path = n->opt == NBD_OPT_GO ? NEGO_PATH_GO : NEGO_PATH_INFO;
+		n->res.path = NEGO_PATH_GO;
 	} else if (t == NBD_INFO_NAME) {
 		copy_text(n->res.name, data + 2, len - 2);
 	} else if (t == NBD_INFO_DESCRIPTION) {
@@ -382,7 +384,7 @@ static void on_info_ack(struct nego *n, const uint8_t *data, size_t len)
 			    "without sending the export size (NBD_INFO_EXPORT)",
 			    nbd_opt_name(n->opt));
 	if (n->cfg.mode == NEGO_INFO)
-		return send_abort(n);
+		out_commit(n, nbd_enc_request(out_tail(n), NBD_CMD_DISC));
 	finish(n);
 }
 
@@ -427,8 +429,6 @@ static const struct reply_rule {
 	{ NBD_OPT_STARTTLS, NBD_REP_ACK, 0, 0, on_starttls_ack },
 	{ NBD_OPT_GO, NBD_REP_INFO, 2, NEGO_MAX_REPLY, on_rep_info },
 	{ NBD_OPT_GO, NBD_REP_ACK, 0, 0, on_info_ack },
-	{ NBD_OPT_INFO, NBD_REP_INFO, 2, NEGO_MAX_REPLY, on_rep_info },
-	{ NBD_OPT_INFO, NBD_REP_ACK, 0, 0, on_info_ack },
 	{ NBD_OPT_LIST, NBD_REP_SERVER, 4, NEGO_MAX_REPLY, on_rep_server },
 	{ NBD_OPT_LIST, NBD_REP_ACK, 0, 0, on_list_ack },
 };

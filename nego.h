@@ -28,7 +28,7 @@
 
 enum nego_mode {
 	NEGO_ATTACH, /* NBD_OPT_GO (fallback EXPORT_NAME): enter transmission */
-	NEGO_INFO,   /* NBD_OPT_INFO, then NBD_OPT_ABORT: attach nothing */
+	NEGO_INFO,   /* NBD_OPT_GO, then NBD_CMD_DISC: attach nothing */
 	NEGO_LIST,   /* NBD_OPT_LIST, then NBD_OPT_ABORT */
 };
 
@@ -62,7 +62,7 @@ struct nego_config {
 
 /* How the export was reached. */
 enum nego_path { NEGO_PATH_NONE, NEGO_PATH_OLDSTYLE, NEGO_PATH_EXPORT_NAME,
-		 NEGO_PATH_GO, NEGO_PATH_INFO };
+		 NEGO_PATH_GO };
 
 struct nego_result {
 	uint64_t size;
@@ -81,7 +81,7 @@ struct nego_result {
 #define NEGO_MAX_INFOS   32      /* NBD_REP_INFO replies to one option */
 #define NEGO_MAX_EXPORTS 100000  /* NBD_REP_SERVER replies to one LIST */
 /* Most bytes queued between two reads: client flags + the largest option
- * (NBD_OPT_INFO with a maximal name and 4 info types) + NBD_OPT_ABORT. */
+ * (NBD_OPT_GO with a maximal name and 4 info types) + one more option. */
 #define NEGO_OUT_MAX     (NBD_CLIENT_FLAGS_LEN + \
 			  NBD_OPT_HDR_LEN + 4 + NBD_MAX_STRING + 2 + 2 * 4 + \
 			  NBD_OPT_HDR_LEN)

@@ -408,23 +408,23 @@ TEST(test_info_mode)
 	greeting(&s, NBD_FLAG_FIXED_NEWSTYLE);
 	feed(&s);
 	b32(&want, 1);
-	want.n = (size_t)(nbd_enc_info_req(want.b + 4, NBD_OPT_INFO, "e1", 2, infos, 4) - want.b);
+	want.n = (size_t)(nbd_enc_info_req(want.b + 4, NBD_OPT_GO, "e1", 2, infos, 4) - want.b);
 	CHECK(take(&want));
 	s.n = 0;
-	rep(&s, NBD_OPT_INFO, NBD_REP_INFO, 2 + 4); b16(&s, NBD_INFO_DESCRIPTION); bmem(&s, "test", 4);
-	rep(&s, NBD_OPT_INFO, NBD_REP_INFO, 2 + 2); b16(&s, NBD_INFO_NAME); bmem(&s, "e1", 2);
-	rep_export(&s, NBD_OPT_INFO, 100, 3);
-	rep(&s, NBD_OPT_INFO, NBD_REP_ACK, 0);
+	rep(&s, NBD_OPT_GO, NBD_REP_INFO, 2 + 4); b16(&s, NBD_INFO_DESCRIPTION); bmem(&s, "test", 4);
+	rep(&s, NBD_OPT_GO, NBD_REP_INFO, 2 + 2); b16(&s, NBD_INFO_NAME); bmem(&s, "e1", 2);
+	rep_export(&s, NBD_OPT_GO, 100, 3);
+	rep(&s, NBD_OPT_GO, NBD_REP_ACK, 0);
 	feed(&s);
 	CHECK(nego_status(&n) == NEGO_DONE);
 	CHECK(!strcmp(nego_result(&n)->description, "test"));
 	CHECK(!strcmp(nego_result(&n)->name, "e1"));
-	want.n = (size_t)(nbd_enc_opt(want.b, NBD_OPT_ABORT, NULL, 0) - want.b);
+	want.n = (size_t)(nbd_enc_request(want.b, NBD_CMD_DISC) - want.b);
 	CHECK(take(&want));
-	/* INFO unsupported: EXPORT_NAME, then NBD_CMD_DISC */
+	/* GO unsupported: EXPORT_NAME, then NBD_CMD_DISC */
 	start(NEGO_INFO, "", false);
 	s.n = 0; greeting(&s, NBD_FLAG_FIXED_NEWSTYLE | NBD_FLAG_NO_ZEROES);
-	rep(&s, NBD_OPT_INFO, NBD_REP_ERR_UNSUP, 0);
+	rep(&s, NBD_OPT_GO, NBD_REP_ERR_UNSUP, 0);
 	size_t left = feed(&s), len;
 	nego_sendbuf(&n, &len);
 	nego_sendack(&n, len);
@@ -436,6 +436,7 @@ TEST(test_info_mode)
 	s.n = 0; b64(&s, 77); b16(&s, 1);
 	feed(&s);
 	CHECK(nego_status(&n) == NEGO_DONE);
+	CHECK(nego_result(&n)->path == NEGO_PATH_EXPORT_NAME);
 	want.n = (size_t)(nbd_enc_request(want.b, NBD_CMD_DISC) - want.b);
 	CHECK(take(&want));
 }

@@ -1,0 +1,44 @@
+# tests/lib.sh - a tiny shell test harness. Source it; call ok/not_ok, then
+# finish, which prints "N passed, N failed" and sets the exit status.
+PASS=0
+FAIL=0
+T0=$(date +%s)
+ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
+not_ok() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
+# expect NAME WANT_CODE GOT_CODE [PATTERN FILE]: code matches, and the
+# message file contains PATTERN.
+expect() {
+	name=$1 want=$2 got=$3 pat=$4 file=$5
+	if [ "$got" != "$want" ]; then
+		not_ok "$name: exit $got, expected $want"; [ -n "$file" ] && sed 's/^/     | /' "$file"
+		return
+	fi
+	if [ -n "$pat" ] && ! grep -q -- "$pat" "$file"; then
+		not_ok "$name: output lacks '$pat'"; sed 's/^/     | /' "$file"
+		return
+	fi
+	ok "$name"
+}
+finish() {
+	echo "$SUITE: $PASS passed, $FAIL failed ($(( $(date +%s) - T0 )) s)"
+	[ "$FAIL" = 0 ]
+}
+# wait_port FILE: wait (bounded) for a server to write its port to FILE.
+wait_file() {
+	i=0
+	while [ ! -s "$1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	[ -s "$1" ]
+}
+# wait_listen PORT: wait (bounded) until something listens on 127.0.0.1:PORT.
+wait_listen() {
+	i=0
+	while [ $i -lt 200 ]; do
+		if (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; then return 0; fi
+		sleep 0.05; i=$((i + 1))
+	done
+	return 1
+}
+# free_port: a TCP port nothing listens on now.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
