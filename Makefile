@@ -15,7 +15,7 @@ HDRS := nbd_proto.h nego.h net.h kernel.h status.h
 # Debian packages the build and the tests need.
 DEPS_BUILD := musl-tools
 DEPS_TEST  := nbdkit qemu-utils nbd-server qemu-system-x86 busybox-static \
-              cpio python3 e2fsprogs
+              cpio python3
 STAMP := build/.deps
 
 .PHONY: all deps check unit hostile servers vm clean
@@ -35,7 +35,7 @@ build/test_nego: tests/test_nego.c nego.c nego.h nbd_proto.h | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(WARN) -I. -o $@ tests/test_nego.c nego.c
 
 check: nbdc build/test_nego
-	@sh tests/run-all.sh
+	@bash tests/run-all.sh
 
 unit: build/test_nego
 	./build/test_nego

@@ -41,6 +41,10 @@ struct attach {
 	const char *what;   /* "HOST:PORT export 'x'", for messages */
 };
 
+/* Check, before connecting, that 'dev' is an NBD device and not in use.
+ * Returns an exit code (the cause printed). */
+int kernel_usable(const char *dev);
+
 /* Attach through the ioctl interface.  Returns an exit code; with nofork it
  * returns only when the device is disconnected. */
 int kernel_attach_ioctl(const struct attach *a);

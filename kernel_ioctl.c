@@ -183,17 +183,31 @@ static void report_attached(const struct attach *a)
 	    a->flags & NBD_FLAG_READ_ONLY ? ", read-only" : "");
 }
 
-int kernel_attach_ioctl(const struct attach *a)
+/* Is 'dev' an NBD device free to attach?  Fills its sysfs pid path. */
+static int device_free(const char *dev, char *pidpath, size_t size)
 {
-	char pidpath[96];
-	if (nbd_device(a->dev, pidpath, sizeof pidpath))
+	if (nbd_device(dev, pidpath, size))
 		return EXIT_KERNEL;
 	pid_t busy = device_pid(pidpath);
 	if (busy) {
 		msg("%s is already connected (served by pid %d); detach it "
-		    "first with: nbdc -d %s", a->dev, (int)busy, a->dev);
+		    "first with: nbdc -d %s", dev, (int)busy, dev);
 		return EXIT_KERNEL;
 	}
+	return EXIT_OK;
+}
+
+int kernel_usable(const char *dev)
+{
+	char pidpath[96];
+	return device_free(dev, pidpath, sizeof pidpath);
+}
+
+int kernel_attach_ioctl(const struct attach *a)
+{
+	char pidpath[96];
+	if (device_free(a->dev, pidpath, sizeof pidpath))
+		return EXIT_KERNEL;
 	int fd = open(a->dev, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		msg_errno("cannot open %s", a->dev);

@@ -292,6 +292,8 @@ int main(int argc, char **argv)
 		msg("%s", nego_message(&engine));
 		return EXIT_USAGE;
 	}
+	if (o.action == ACT_ATTACH && (code = kernel_usable(o.dev)))
+		return code; /* fail before bothering the server */
 	int64_t deadline = now_ms() + (int64_t)o.connect_timeout * 1000;
 	int sock = net_connect(o.host, o.port, o.unix_path, deadline, &code);
 	if (sock < 0)

@@ -38,7 +38,7 @@ run endless_info 5 "more than 32 replies" 3 --info
 run silent 8 "did not complete the handshake in time (stuck in GREETING" 5 --connect-timeout 2 --info
 run drip 8 "did not complete the handshake in time" 5 --connect-timeout 3 --info
 run tls_required 4 "server requires TLS (use --tls and --cacert)" 2 --info
-run unknown_export 4 "export 'nosuch': no such export on the server (NBD_REP_ERR_UNKNOWN to NBD_OPT_GO) (server says: \"no disk called that here\")" 2 -N nosuch /dev/nbd-test-none
+run unknown_export 4 "export 'nosuch': no such export on the server (NBD_REP_ERR_UNKNOWN to NBD_OPT_GO) (server says: \"no disk called that here\")" 2 -N nosuch --info
 run list_ok 0 "root	descr?x" 2 --list
 # nothing listening at all
 port=$(free_port)

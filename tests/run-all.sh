@@ -1,0 +1,25 @@
+#!/bin/bash
+# Every test suite, in order; the last line sums them up.
+cd "$(dirname "$0")/.." || exit 2
+total_pass=0 total_fail=0 failed_suites=""
+run_suite() {
+	name=$1; shift
+	echo "=== $name"
+	"$@" 2>&1 | tee build/last-suite.log
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' build/last-suite.log | tail -n 1)
+	p=$(echo "$line" | sed -E 's/.* ([0-9]+) passed.*/\1/')
+	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+	[ -n "$line" ] || { p=0; f=1; }
+	[ "$rc" = 0 ] || [ "$f" != 0 ] || f=1
+	total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+	[ "$f" = 0 ] || failed_suites="$failed_suites $name"
+}
+mkdir -p build
+run_suite unit ./build/test_nego
+run_suite hostile bash tests/hostile.sh
+run_suite servers bash tests/servers.sh
+run_suite vm-attach bash tests/vm_attach.sh
+[ -z "$failed_suites" ] || echo "failed suites:$failed_suites"
+echo "check: $total_pass passed, $total_fail failed"
+[ "$total_fail" = 0 ]

@@ -1,0 +1,47 @@
+#!/bin/bash
+# Attach through the real kernel NBD driver in a VM (Debian cloud kernel,
+# qemu TCG): nbdkit and qemu-nbd on the host's 127.0.0.1, seen by the guest
+# as 10.0.2.2.  Checks data integrity, -c, -d, re-attach, read-only, sizes.
+cd "$(dirname "$0")/.." || exit 2
+. tests/lib.sh
+SUITE=vm-attach
+T=$(mktemp -d)
+PIDS=""
+cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+sh tests/vm/kernel.sh || { not_ok "kernel fetch"; finish; exit 1; }
+
+P_NBDKIT=$(free_port)
+nbdkit -f -i 127.0.0.1 -p "$P_NBDKIT" memory 64M 2>"$T/k1.log" & PIDS="$PIDS $!"
+truncate -s 64M "$T/q.img"
+P_QEMU=$(free_port)
+qemu-nbd -f raw -b 127.0.0.1 -p "$P_QEMU" -x qdisk -t --cache=none "$T/q.img" 2>"$T/q.log" & PIDS="$PIDS $!"
+P_RO=$(free_port)
+nbdkit -f -r -i 127.0.0.1 -p "$P_RO" memory 8M 2>"$T/k2.log" & PIDS="$PIDS $!"
+P_BIG=$(free_port)
+nbdkit -f -i 127.0.0.1 -p "$P_BIG" --filter=blocksize-policy memory 3T \
+	blocksize-minimum=4096 blocksize-preferred=4096 blocksize-maximum=32M \
+	2>"$T/k3.log" & PIDS="$PIDS $!"
+for p in $P_NBDKIT $P_QEMU $P_RO $P_BIG; do wait_listen "$p" || not_ok "server on $p did not start"; done
+
+G=$T/guest
+mkdir -p "$G"
+cp nbdc "$G/nbdc"
+head -c 16M /dev/urandom >"$G/data.bin"
+sha256sum <"$G/data.bin" | cut -d' ' -f1 >"$G/data.sha"
+cp tests/vm/attach.guest.sh "$G/test.sh"
+printf 'P_NBDKIT=%s\nP_QEMU=%s\nP_RO=%s\nP_BIG=%s\n' "$P_NBDKIT" "$P_QEMU" "$P_RO" "$P_BIG" >"$G/env"
+
+if sh tests/vm/boot.sh "$G" "$T/console.log" 400; then ok "VM booted and ran the guest tests"
+else not_ok "VM did not finish"; tail -30 "$T/console.log"; fi
+tr -d '\r' <"$T/console.log" >"$T/c"
+while read -r _ verdict name; do
+	if [ "$verdict" = ok ]; then ok "$name"; else not_ok "$name"; fi
+done < <(grep '^VMTEST ' "$T/c")
+grep '^VMINFO ' "$T/c"
+[ "$(grep -c '^VMTEST ' "$T/c")" -ge 30 ] || not_ok "guest ran fewer tests than expected"
+# The host sees the qemu-nbd backing file hold exactly the data written.
+[ "$(head -c 16M "$T/q.img" | sha256sum | cut -d' ' -f1)" = "$(cat "$G/data.sha")" ] &&
+	ok "qemu-nbd backing file holds the data" || not_ok "qemu-nbd backing file differs"
+if [ "$FAIL" != 0 ]; then echo "--- console ---"; grep -v '^VMTEST ok' "$T/c" | tail -60; fi
+finish
