@@ -307,6 +307,7 @@ int kernel_disconnect(const char *dev)
 		    "running after %d s", dev, STOP_WAIT_MS / 1000);
 		return EXIT_KERNEL;
 	}
+	rescan(dev); /* size is 0 now: drops stale partition devices */
 	msg("%s: disconnected", dev);
 	return EXIT_OK;
 }

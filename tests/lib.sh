@@ -29,11 +29,12 @@ wait_file() {
 	while [ ! -s "$1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 	[ -s "$1" ]
 }
-# wait_listen PORT: wait (bounded) until something listens on 127.0.0.1:PORT.
+# wait_listen PORT [HOST]: wait (bounded) until something listens there
+# (HOST defaults to 127.0.0.1).
 wait_listen() {
 	i=0
 	while [ $i -lt 200 ]; do
-		if (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; then return 0; fi
+		if (exec 3<>/dev/tcp/"${2:-127.0.0.1}"/"$1") 2>/dev/null; then return 0; fi
 		sleep 0.05; i=$((i + 1))
 	done
 	return 1

@@ -56,6 +56,17 @@ check "nbdkit --oldstyle: --info" eval 'has "size: 7777" && has "handshake: olds
 nbdc --list 127.0.0.1 "$P3"
 expect "nbdkit --oldstyle: --list is refused clearly" 4 "$RC" "oldstyle protocol, which cannot list" "$T/out"
 
+# ---- IPv6 literal, and a name that resolves ----
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+	P6=$(free_port)
+	nbdkit -f -i ::1 -p "$P6" memory 2M 2>"$T/nbdkit6.log" & PIDS="$PIDS $!"
+	wait_listen "$P6" ::1 || not_ok "nbdkit on ::1 did not start"
+	nbdc --info ::1 "$P6"
+	check "nbdkit on ::1: IPv6 literal" has "size: 2097152"
+fi
+nbdc --info localhost "$P2"
+check "host name that resolves (localhost)" has "size: 3298534883328"
+
 # ---- nbdkit on a Unix socket ----
 nbdkit -f -U "$T/sock" memory 1M 2>"$T/nbdkit4.log" & PIDS="$PIDS $!"
 i=0; while [ ! -S "$T/sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
@@ -73,10 +84,10 @@ nbdc --info 127.0.0.1 "$P5" -N qdisk
 check "qemu-nbd: --info" eval 'has "size: 67108864" && has "description: qemu test disk"'
 nbdc --info 127.0.0.1 "$P5" -N other
 expect "qemu-nbd: unknown export" 4 "$RC" "export 'other'" "$T/out"
-P6=$(free_port)
-qemu-nbd -f raw -r -b 127.0.0.1 -p "$P6" -x ro -t "$T/q.img" 2>"$T/qemu2.log" & PIDS="$PIDS $!"
-wait_listen "$P6" || not_ok "qemu-nbd -r did not start"
-nbdc --info 127.0.0.1 "$P6" -N ro
+P8=$(free_port)
+qemu-nbd -f raw -r -b 127.0.0.1 -p "$P8" -x ro -t "$T/q.img" 2>"$T/qemu2.log" & PIDS="$PIDS $!"
+wait_listen "$P8" || not_ok "qemu-nbd -r did not start"
+nbdc --info 127.0.0.1 "$P8" -N ro
 check "qemu-nbd: read-only export is flagged" grep -q "^flags: .*READ_ONLY" "$T/out"
 
 # ---- nbd-server ----

@@ -22,7 +22,17 @@ P_BIG=$(free_port)
 nbdkit -f -i 127.0.0.1 -p "$P_BIG" --filter=blocksize-policy memory 3T \
 	blocksize-minimum=4096 blocksize-preferred=4096 blocksize-maximum=32M \
 	2>"$T/k3.log" & PIDS="$PIDS $!"
-for p in $P_NBDKIT $P_QEMU $P_RO $P_BIG; do wait_listen "$p" || not_ok "server on $p did not start"; done
+# A disk with an MBR partition table: one Linux partition, sectors 2048..6143.
+python3 - "$T/part.img" <<'PY'
+import struct, sys
+img = bytearray(8 << 20)
+img[446:462] = struct.pack("<B3sB3sII", 0, b"\0\0\0", 0x83, b"\0\0\0", 2048, 4096)
+img[510:512] = b"\x55\xaa"
+open(sys.argv[1], "wb").write(img)
+PY
+P_PART=$(free_port)
+nbdkit -f -r -i 127.0.0.1 -p "$P_PART" file "$T/part.img" 2>"$T/k4.log" & PIDS="$PIDS $!"
+for p in $P_NBDKIT $P_QEMU $P_RO $P_BIG $P_PART; do wait_listen "$p" || not_ok "server on $p did not start"; done
 
 G=$T/guest
 mkdir -p "$G"
@@ -30,7 +40,8 @@ cp nbdc "$G/nbdc"
 head -c 16M /dev/urandom >"$G/data.bin"
 sha256sum <"$G/data.bin" | cut -d' ' -f1 >"$G/data.sha"
 cp tests/vm/attach.guest.sh "$G/test.sh"
-printf 'P_NBDKIT=%s\nP_QEMU=%s\nP_RO=%s\nP_BIG=%s\n' "$P_NBDKIT" "$P_QEMU" "$P_RO" "$P_BIG" >"$G/env"
+printf 'P_NBDKIT=%s\nP_QEMU=%s\nP_RO=%s\nP_BIG=%s\nP_PART=%s\n' \
+	"$P_NBDKIT" "$P_QEMU" "$P_RO" "$P_BIG" "$P_PART" >"$G/env"
 
 if sh tests/vm/boot.sh "$G" "$T/console.log" 400; then ok "VM booted and ran the guest tests"
 else not_ok "VM did not finish"; tail -30 "$T/console.log"; fi

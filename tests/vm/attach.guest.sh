@@ -81,3 +81,12 @@ t "-t 30: kernel timeout set" [ "$(cat /sys/block/nbd4/queue/io_timeout 2>/dev/n
 /nbdc -d /dev/nbd4 >/dev/null 2>&1
 wait $fg; rc=$?
 t "-n: returns 0 after -d" [ $rc = 0 ]
+
+# ---- partitions are scanned once the device runs ----
+/nbdc $H "$P_PART" /dev/nbd5; rc=$?
+t "partitioned disk: attach" [ $rc = 0 ]
+i=0; while [ ! -b /dev/nbd5p1 ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done
+t "partitioned disk: /dev/nbd5p1 appears" [ -b /dev/nbd5p1 ]
+t "partitioned disk: partition size 4096 sectors" [ "$(cat /sys/block/nbd5/nbd5p1/size 2>/dev/null)" = 4096 ]
+/nbdc -d /dev/nbd5 >/dev/null 2>&1
+t "partitioned disk: partition gone after -d" [ ! -e /sys/block/nbd5/nbd5p1 ]
