@@ -15,10 +15,10 @@ HDRS := nbd_proto.h nego.h net.h kernel.h status.h
 # Debian packages the build and the tests need.
 DEPS_BUILD := musl-tools
 DEPS_TEST  := nbdkit qemu-utils nbd-server qemu-system-x86 busybox-static \
-              cpio python3
+              cpio python3 clang libclang-rt-14-dev cppcheck clang-tidy
 STAMP := build/.deps
 
-.PHONY: all deps check unit hostile servers vm clean
+.PHONY: all deps check unit fuzz lint clean
 
 all: nbdc
 
@@ -34,8 +34,28 @@ nbdc: $(SRCS) $(HDRS) | $(STAMP)
 build/test_nego: tests/test_nego.c nego.c nego.h nbd_proto.h | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(WARN) -I. -o $@ tests/test_nego.c nego.c
 
-check: nbdc build/test_nego
-	@bash tests/run-all.sh
+# Sanitizer builds (glibc is fine for these): unit tests and the whole
+# client under AddressSanitizer + UndefinedBehaviorSanitizer.
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+build/test_nego_asan: tests/test_nego.c nego.c nego.h nbd_proto.h | $(STAMP)
+	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_nego.c nego.c
+build/nbdc-asan: $(SRCS) $(HDRS) | $(STAMP)
+	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -o $@ $(SRCS)
+
+# libFuzzer: arbitrary server byte streams into the handshake engine.
+FUZZ_SECONDS ?= 60
+build/fuzz_nego: tests/fuzz/fuzz_nego.c nego.c nego.h nbd_proto.h | $(STAMP)
+	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_nego.c nego.c
+fuzz: build/fuzz_nego
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
+
+# Static analysis, configured by .clang-tidy and the flags below.
+lint: | $(STAMP)
+	@sh tests/lint.sh
+
+check: nbdc build/test_nego build/test_nego_asan build/nbdc-asan build/fuzz_nego
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/run-all.sh
 
 unit: build/test_nego
 	./build/test_nego

@@ -115,8 +115,10 @@ void nbd_flags_str(uint16_t flags, char *buf, size_t size)
  * terminal it is printed on. 'len' must be at most NBD_MAX_STRING. */
 static void copy_text(char *dst, const uint8_t *src, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		dst[i] = src[i] < 0x20 || src[i] == 0x7f ? '?' : (char)src[i];
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = src[i];
+		dst[i] = (char)(c < 0x20 || c == 0x7f ? (uint8_t)'?' : c);
+	}
 	dst[len] = 0;
 }
 
@@ -127,7 +129,8 @@ static void fail(struct nego *n, enum nego_error e, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(n->msg, sizeof n->msg, fmt, ap);
+	/* clang-analyzer 14 misreads va_start here (valist false positive). */
+	vsnprintf(n->msg, sizeof n->msg, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
 	va_end(ap);
 	n->error = e;
 	n->state = ST_FAILED;
@@ -199,7 +202,7 @@ static void send_export_name(struct nego *n)
 	out_commit(n, p);
 	n->opt = NBD_OPT_EXPORT_NAME;
 	expect(n, ST_EXPORT_NAME_REPLY, NBD_EXPORT_NAME_REPLY_LEN +
-	       (n->hs_flags & NBD_FLAG_NO_ZEROES ? 0 : NBD_ZEROES_LEN));
+	       ((n->hs_flags & NBD_FLAG_NO_ZEROES) ? 0 : NBD_ZEROES_LEN));
 }
 
 /* NBD_OPT_GO, for attaching and for --info alike: --info then leaves with
@@ -318,11 +321,11 @@ static void on_rep_error(struct nego *n, const uint8_t *data, size_t len)
 	uint32_t type = n->rep.type;
 	unsigned i = rep_error_index(type);
 	char label[NBD_MAX_STRING + 16], said[NBD_MAX_STRING + 32] = "";
-	char text[NBD_MAX_STRING + 1];
 
 	if (type == NBD_REP_ERR_UNSUP && n->opt == NBD_OPT_GO)
 		return send_export_name(n);
 	if (len) {
+		char text[NBD_MAX_STRING + 1];
 		copy_text(text, data, len > NBD_MAX_STRING ? NBD_MAX_STRING : len);
 		snprintf(said, sizeof said, " (server says: \"%s\")", text);
 	}
@@ -550,14 +553,15 @@ void nego_recvack(struct nego *n, size_t len)
 
 void nego_eof(struct nego *n)
 {
-	char label[NBD_MAX_STRING + 16];
 	if (n->status != NEGO_WANT_IO)
 		return;
-	if (n->state == ST_EXPORT_NAME_REPLY)
+	if (n->state == ST_EXPORT_NAME_REPLY) {
+		char label[NBD_MAX_STRING + 16];
 		return fail(n, NEGO_E_REFUSED, "%s: the server closed the "
 			    "connection after NBD_OPT_EXPORT_NAME (it does not "
 			    "know or does not allow this export)",
 			    export_label(n, label, sizeof label));
+	}
 	if (n->state == ST_GREETING && n->in_have == 0)
 		return fail(n, NEGO_E_PROTOCOL, "the server closed the "
 			    "connection before its greeting");

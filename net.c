@@ -51,12 +51,13 @@ static int connect_one(int fd, const struct sockaddr *sa, socklen_t len, int ms)
 static int connect_unix(const char *path, int64_t deadline, int *code)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof sun.sun_path) {
+	size_t len = strlen(path);
+	if (len >= sizeof sun.sun_path) {
 		msg("Unix socket path is too long: %s", path);
 		*code = EXIT_USAGE;
 		return -1;
 	}
-	strcpy(sun.sun_path, path);
+	memcpy(sun.sun_path, path, len + 1);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		msg_errno("socket");

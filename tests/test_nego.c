@@ -493,6 +493,77 @@ TEST(test_name_too_long)
 	CHECK(nego_status(&n) == NEGO_FAILED && nego_error(&n) == NEGO_E_CLIENT);
 }
 
+/* Every server-controlled length: the boundary value, one past it, and the
+ * maximum of its type. */
+TEST(test_length_boundaries)
+{
+	static const struct { uint32_t type, len; uint16_t info; bool ok; } cases[] = {
+		/* NBD_INFO_NAME / DESCRIPTION: 2 + up to 4096 bytes of text */
+		{ NBD_REP_INFO, 2 + NBD_MAX_STRING, NBD_INFO_NAME, true },
+		{ NBD_REP_INFO, 2 + NBD_MAX_STRING + 1, NBD_INFO_NAME, false },
+		{ NBD_REP_INFO, 2 + NBD_MAX_STRING, NBD_INFO_DESCRIPTION, true },
+		{ NBD_REP_INFO, 2 + NBD_MAX_STRING + 1, NBD_INFO_DESCRIPTION, false },
+		/* NBD_INFO_EXPORT and BLOCK_SIZE: exact */
+		{ NBD_REP_INFO, 12, NBD_INFO_EXPORT, true },
+		{ NBD_REP_INFO, 13, NBD_INFO_EXPORT, false },
+		{ NBD_REP_INFO, 14, NBD_INFO_BLOCK_SIZE, true },
+		{ NBD_REP_INFO, 15, NBD_INFO_BLOCK_SIZE, false },
+		{ NBD_REP_INFO, 13, NBD_INFO_BLOCK_SIZE, false },
+		/* error text: up to 4096 */
+		{ NBD_REP_ERR_POLICY, NBD_MAX_STRING, 0, true },
+		{ NBD_REP_ERR_POLICY, NBD_MAX_STRING + 1, 0, false },
+		{ NBD_REP_ERR_POLICY, UINT32_MAX, 0, false },
+		/* any reply: the engine's limit, and the type's maximum */
+		{ NBD_REP_INFO, NEGO_MAX_REPLY, 999, true },
+		{ NBD_REP_INFO, NEGO_MAX_REPLY + 1, 999, false },
+		{ NBD_REP_INFO, UINT32_MAX, 999, false },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		static struct buf t;
+		t.n = 0;
+		rep(&t, NBD_OPT_GO, cases[i].type, cases[i].len);
+		size_t body = cases[i].len > 9000 ? 0 : cases[i].len;
+		if (cases[i].type == NBD_REP_INFO && body >= 2) {
+			b16(&t, cases[i].info);
+			memset(t.b + t.n, 'x', body - 2);
+			t.n += body - 2;
+			if (cases[i].info == NBD_INFO_EXPORT && body >= 10)
+				memset(t.b + t.n - (body - 2), 0, body - 2);
+		} else {
+			memset(t.b + t.n, 'y', body);
+			t.n += body;
+		}
+		rep_export(&t, NBD_OPT_GO, 1, 1);
+		rep(&t, NBD_OPT_GO, NBD_REP_ACK, 0);
+		go_with_replies(&t);
+		if (cases[i].ok && cases[i].type == NBD_REP_INFO) {
+			CHECK(nego_status(&n) == NEGO_DONE);
+		} else if (cases[i].ok) {
+			CHECK(nego_error(&n) == NEGO_E_REFUSED);
+		} else {
+			CHECK(nego_error(&n) == NEGO_E_PROTOCOL);
+		}
+	}
+	/* NBD_REP_SERVER name length: remainder, one past, type maximum */
+	static const struct { uint32_t nlen; bool ok; } names[] = {
+		{ 4, true }, { 5, false }, { UINT32_MAX, false } };
+	for (size_t i = 0; i < 3; i++) {
+		struct buf s = { 0 };
+		size_t len;
+		start(NEGO_LIST, "", false);
+		greeting(&s, NBD_FLAG_FIXED_NEWSTYLE);
+		feed(&s);
+		nego_sendbuf(&n, &len);
+		nego_sendack(&n, len);
+		s.n = 0;
+		rep(&s, NBD_OPT_LIST, NBD_REP_SERVER, 8); b32(&s, names[i].nlen); bmem(&s, "abcd", 4);
+		rep(&s, NBD_OPT_LIST, NBD_REP_ACK, 0);
+		feed(&s);
+		CHECK(names[i].ok ? nego_status(&n) == NEGO_DONE
+				  : nego_error(&n) == NEGO_E_PROTOCOL);
+	}
+}
+
 TEST(test_flag_names)
 {
 	char b[256];
@@ -515,6 +586,7 @@ int main(void)
 	RUN(test_info_mode);
 	RUN(test_starttls_first);
 	RUN(test_name_too_long);
+	RUN(test_length_boundaries);
 	RUN(test_flag_names);
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
