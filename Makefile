@@ -9,8 +9,19 @@ CPPFLAGS += -D_GNU_SOURCE
 LDFLAGS_STATIC := -static -s -Wl,--gc-sections
 CFLAGS_SIZE := -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
 
-SRCS := nbdc.c nego.c net.c kernel_ioctl.c status.c
-HDRS := nbd_proto.h nego.h net.h kernel.h status.h
+# TLS=1 (default): BearSSL, built from Debian's source package into
+# build/bearssl (or point BEARSSL_DIR at another build: include/ and lib/).
+TLS ?= 1
+BEARSSL_DIR ?= build/bearssl
+SRCS_CORE := nbdc.c nego.c net.c kernel_ioctl.c status.c
+HDRS := nbd_proto.h nego.h net.h kernel.h status.h tls.h x509_der.h
+ifeq ($(TLS),1)
+SRCS := $(SRCS_CORE) tls_bearssl.c x509_der.c
+TLS_CFLAGS := -I$(BEARSSL_DIR)/include
+TLS_LIBS := $(BEARSSL_DIR)/lib/libbearssl.a
+else
+SRCS := $(SRCS_CORE) tls_none.c
+endif
 
 # Debian packages the build and the tests need.
 DEPS_BUILD := musl-tools
@@ -20,16 +31,27 @@ STAMP := build/.deps
 
 .PHONY: all deps check unit fuzz lint clean
 
-all: nbdc
+all: $(NBDC_OUT)
 
 deps: $(STAMP)
 $(STAMP):
 	@sh tests/install-deps.sh $(DEPS_BUILD) $(DEPS_TEST)
 	@mkdir -p build && touch $@
 
-nbdc: $(SRCS) $(HDRS) | $(STAMP)
-	$(CC_MUSL) $(CPPFLAGS) $(CFLAGS) $(CFLAGS_SIZE) $(WARN) $(LDFLAGS_STATIC) \
-		-o $@ $(SRCS)
+# Another output name (used by the TLS=0 test) with NBDC_OUT=path.
+NBDC_OUT ?= nbdc
+$(NBDC_OUT): $(SRCS) $(HDRS) $(TLS_LIBS) | $(STAMP)
+	$(CC_MUSL) $(CPPFLAGS) $(CFLAGS) $(CFLAGS_SIZE) $(WARN) $(TLS_CFLAGS) \
+		$(LDFLAGS_STATIC) -o $@ $(SRCS) $(TLS_LIBS)
+
+# The same binary, counting heap allocations (the pump must make none).
+build/nbdc-alloc: $(SRCS) $(HDRS) $(TLS_LIBS) | $(STAMP)
+	$(CC_MUSL) $(CPPFLAGS) $(CFLAGS) $(WARN) $(TLS_CFLAGS) -DNBDC_COUNT_ALLOC \
+		-static -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
+		-o $@ $(SRCS) $(TLS_LIBS)
+
+build/bearssl/lib/libbearssl.a: mk/bearssl.sh | $(STAMP)
+	@sh mk/bearssl.sh
 
 build/test_nego: tests/test_nego.c nego.c nego.h nbd_proto.h | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(WARN) -I. -o $@ tests/test_nego.c nego.c
@@ -39,22 +61,28 @@ build/test_nego: tests/test_nego.c nego.c nego.h nbd_proto.h | $(STAMP)
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 build/test_nego_asan: tests/test_nego.c nego.c nego.h nbd_proto.h | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_nego.c nego.c
-build/nbdc-asan: $(SRCS) $(HDRS) | $(STAMP)
-	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -o $@ $(SRCS)
+build/nbdc-asan: $(SRCS_CORE) tls_none.c $(HDRS) | $(STAMP)
+	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -o $@ $(SRCS_CORE) tls_none.c
+
+build/test_x509: tests/test_x509.c x509_der.c x509_der.h | $(STAMP)
+	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_x509.c x509_der.c
 
 # libFuzzer: arbitrary server byte streams into the handshake engine.
 FUZZ_SECONDS ?= 60
 build/fuzz_nego: tests/fuzz/fuzz_nego.c nego.c nego.h nbd_proto.h | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_nego.c nego.c
-fuzz: build/fuzz_nego
+build/fuzz_x509: tests/fuzz/fuzz_x509.c x509_der.c x509_der.h | $(STAMP)
+	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_x509.c x509_der.c
+fuzz: build/fuzz_nego build/fuzz_x509
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
 
 # Static analysis, configured by .clang-tidy and the flags below.
 lint: | $(STAMP)
 	@sh tests/lint.sh
 
-check: nbdc build/test_nego build/test_nego_asan build/nbdc-asan build/fuzz_nego
+check: nbdc build/nbdc-alloc build/test_nego build/test_nego_asan build/nbdc-asan build/test_x509 build/fuzz_nego build/fuzz_x509
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/run-all.sh
 
 unit: build/test_nego

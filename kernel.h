@@ -39,6 +39,10 @@ struct attach {
 	unsigned timeout;   /* seconds; 0 leaves the kernel default */
 	bool nofork;        /* hold NBD_DO_IT in this process */
 	const char *what;   /* "HOST:PORT export 'x'", for messages */
+	/* Runs in a thread of the process that holds the device, for as long
+	 * as it is attached (the TLS pump); may be NULL. */
+	void (*companion)(void *arg);
+	void *companion_arg;
 };
 
 /* Check, before connecting, that 'dev' is an NBD device and not in use.

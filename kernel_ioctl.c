@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 
 #define START_WAIT_MS 10000 /* for NBD_DO_IT to show the device running */
 #define STOP_WAIT_MS  10000 /* for a disconnect to finish */
+#define COMPANION_STACK ((size_t)64 * 1024)
 
 /* Check 'dev' is an NBD block device; fills the sysfs path of its pid file.
  * Returns 0, or -1 after printing why. */
@@ -145,10 +147,31 @@ static int wait_running(const char *pidpath, int errfd)
 	return ETIMEDOUT;
 }
 
-/* The life of the connection: NBD_DO_IT until disconnect, then clean up. */
+static void *companion_main(void *arg)
+{
+	const struct attach *a = arg;
+	a->companion(a->companion_arg);
+	return NULL;
+}
+
+/* The life of the connection: NBD_DO_IT until disconnect, then clean up.
+ * The companion (TLS pump) runs beside it in this same process, so the pid
+ * the kernel shows is the one that moves the data. */
 static int hold(int fd, const struct attach *a, int errfd)
 {
+	pthread_t thread;
+	bool companion = false;
 	protect_self();
+	if (a->companion) {
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, COMPANION_STACK);
+		companion = !pthread_create(&thread, &attr, companion_main, (void *)a);
+		if (!companion) {
+			msg("%s: cannot start the TLS pump thread", a->dev);
+			return EXIT_SYSTEM;
+		}
+	}
 	int r = ioctl(fd, NBD_DO_IT);
 	int err = errno;
 	if (r < 0 && errfd >= 0 && write(errfd, &err, sizeof err) < 0) {
@@ -156,6 +179,8 @@ static int hold(int fd, const struct attach *a, int errfd)
 	}
 	ioctl(fd, NBD_CLEAR_QUE);
 	ioctl(fd, NBD_CLEAR_SOCK);
+	if (companion) /* it sees the kernel's socket close and says goodbye */
+		pthread_join(thread, NULL);
 	if (r < 0 && err != EBUSY) {
 		errno = err;
 		msg_errno("%s: connection to %s ended", a->dev, a->what);

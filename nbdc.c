@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "kernel.h"
@@ -14,6 +15,7 @@
 #include "nego.h"
 #include "net.h"
 #include "status.h"
+#include "tls.h"
 
 #ifndef NBDC_VERSION
 #define NBDC_VERSION "0.1"
@@ -29,7 +31,8 @@ struct opts {
 	const char *check_dev;
 	uint32_t blksize;
 	unsigned timeout, connect_timeout;
-	bool readonly, nofork;
+	bool readonly, nofork, tls;
+	struct tls_options tlso;
 };
 
 static const char usage_text[] =
@@ -46,6 +49,13 @@ static const char usage_text[] =
 "  -n, --nofork             stay in the foreground while attached\n"
 "  -u, --unix PATH          server is on a Unix socket (no HOST/PORT)\n"
 "      --connect-timeout SEC  deadline for connect + handshake (default 30)\n"
+"TLS (any of these implies --tls):\n"
+"  -x, --tls                require TLS (STARTTLS before anything else)\n"
+"  -A, --cacert FILE        trusted CA certificates (PEM)\n"
+"  -H, --tls-hostname NAME  name to send (SNI) and check in the certificate\n"
+"  -F, --cert FILE          client certificate (PEM), with --key\n"
+"  -K, --key FILE           client private key (PEM: RSA or EC)\n"
+"      --pin SPKI-SHA256    accept exactly this server key (base64 or hex)\n"
 "  -V, --version            print the version\n"
 "  -h, --help               this text\n"
 "exit codes: 0 ok, 1 usage (-c: not connected), 2 system error, 3 cannot\n"
@@ -73,7 +83,7 @@ static bool legal_block_size(long long v)
 	return v >= KERNEL_MIN_BLOCK && v <= KERNEL_MAX_BLOCK && !(v & (v - 1));
 }
 
-enum { OPT_INFO = 256, OPT_CONNECT_TIMEOUT };
+enum { OPT_INFO = 256, OPT_CONNECT_TIMEOUT, OPT_PIN };
 
 static const struct option long_opts[] = {
 	{ "name", required_argument, NULL, 'N' },
@@ -87,6 +97,12 @@ static const struct option long_opts[] = {
 	{ "check", required_argument, NULL, 'c' },
 	{ "disconnect", required_argument, NULL, 'd' },
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
+	{ "tls", no_argument, NULL, 'x' },
+	{ "cacert", required_argument, NULL, 'A' },
+	{ "tls-hostname", required_argument, NULL, 'H' },
+	{ "cert", required_argument, NULL, 'F' },
+	{ "key", required_argument, NULL, 'K' },
+	{ "pin", required_argument, NULL, OPT_PIN },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0, 0, 0, 0 },
@@ -133,7 +149,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	o->port = DEFAULT_PORT;
 	o->name = "";
 	o->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
-	while ((c = getopt_long(argc, argv, "N:b:t:Rnu:lc:d:Vh", long_opts,
+	while ((c = getopt_long(argc, argv, "N:b:t:Rnu:lc:d:VhxA:H:F:K:", long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'N': o->name = optarg; break;
@@ -162,7 +178,16 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		case OPT_INFO: o->action = ACT_INFO; break;
 		case 'c': o->action = ACT_CHECK; o->check_dev = optarg; break;
 		case 'd': o->action = ACT_DISCONNECT; o->check_dev = optarg; break;
-		case 'V': printf("nbdc %s\n", NBDC_VERSION); exit(EXIT_OK);
+		case 'x': o->tls = true; break;
+		case 'A': o->tls = true; o->tlso.cafile = optarg; break;
+		case 'H': o->tls = true; o->tlso.hostname = optarg; break;
+		case 'F': o->tls = true; o->tlso.certfile = optarg; break;
+		case 'K': o->tls = true; o->tlso.keyfile = optarg; break;
+		case OPT_PIN: o->tls = true; o->tlso.pin = optarg; break;
+		case 'V':
+			printf("nbdc %s (tls: %s)\n", NBDC_VERSION,
+			       tls_available ? "bearssl" : "none");
+			exit(EXIT_OK);
 		case 'h': fputs(usage_text, stdout); exit(EXIT_OK);
 		default: fputs(usage_text, stderr); return EXIT_USAGE;
 		}
@@ -225,14 +250,30 @@ static void print_info(const struct opts *o, const struct nego_result *r)
 		       r->bs.min, r->bs.pref, r->bs.max);
 	if (*r->description)
 		printf("description: %s\n", r->description);
-	printf("handshake: %s%s\n", r->path == NEGO_PATH_OLDSTYLE ? "" :
+	printf("handshake: %s%s%s\n", r->path == NEGO_PATH_OLDSTYLE ? "" :
 	       r->fixed_newstyle ? "fixed newstyle, " : "newstyle, ",
-	       paths[r->path]);
+	       r->tls ? "TLS, " : "", paths[r->path]);
+}
+
+struct pump_fds {
+	int tcp, local;
+};
+
+/* The TLS pump, as the companion of the process holding the device. */
+static void pump(void *arg)
+{
+	struct pump_fds *p = arg;
+	long before = tls_alloc_count();
+	tls_pump(p->tcp, p->local);
+	if (before >= 0) /* the allocation-counting test build */
+		msg("pump: %ld heap allocations while pumping",
+		    tls_alloc_count() - before);
 }
 
 static int attach(const struct opts *o, const struct nego_result *r, int sock,
 		  const char *peer)
 {
+	static struct pump_fds fds;
 	char what[NBD_MAX_STRING + 300];
 	uint32_t bs;
 	int code = choose_block_size(o, r, peer, &bs);
@@ -247,6 +288,20 @@ static int attach(const struct opts *o, const struct nego_result *r, int sock,
 		.flags = (uint16_t)(r->flags | (o->readonly ? NBD_FLAG_READ_ONLY : 0)),
 		.timeout = o->timeout, .nofork = o->nofork, .what = what,
 	};
+	if (o->tls) {
+		/* The kernel speaks plaintext to one end of a socketpair; the
+		 * pump carries it through TLS. */
+		int sv[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+			msg_errno("socketpair");
+			return EXIT_SYSTEM;
+		}
+		fds.tcp = sock;
+		fds.local = sv[1];
+		a.sock = sv[0];
+		a.companion = pump;
+		a.companion_arg = &fds;
+	}
 	return kernel_attach_ioctl(&a);
 }
 
@@ -286,7 +341,12 @@ int main(int argc, char **argv)
 		[ACT_ATTACH] = NEGO_ATTACH, [ACT_LIST] = NEGO_LIST,
 		[ACT_INFO] = NEGO_INFO };
 	struct nego_config cfg = { .mode = modes[o.action], .name = o.name,
-				   .on_export = print_export };
+				   .tls = o.tls, .on_export = print_export };
+	if (o.tls) {
+		o.tlso.host = o.unix_path ? NULL : o.host;
+		if ((code = tls_prepare(&o.tlso)))
+			return code;
+	}
 	nego_init(&engine, &cfg);
 	if (nego_status(&engine) == NEGO_FAILED) {
 		msg("%s", nego_message(&engine));

@@ -16,6 +16,7 @@
 
 #include "net.h"
 #include "status.h"
+#include "tls.h"
 
 static int remaining(int64_t deadline)
 {
@@ -155,10 +156,36 @@ static int wait_fd(int fd, short events, int64_t deadline)
 	}
 }
 
+/* Move one batch of bytes over TLS: everything queued out, else one read. */
+static int step_tls(struct nego *n, int64_t deadline)
+{
+	size_t len, got;
+	const uint8_t *out = nego_sendbuf(n, &len);
+	if (len) {
+		int err = tls_write(out, len, deadline);
+		if (!err)
+			nego_sendack(n, len);
+		return err;
+	}
+	uint8_t *in = nego_recvbuf(n, &len);
+	if (!len)
+		return 0;
+	int err = tls_read(in, len, &got, deadline);
+	if (err)
+		return err;
+	if (got)
+		nego_recvack(n, got);
+	else
+		nego_eof(n);
+	return 0;
+}
+
 /* Move one batch of bytes: everything queued out, else one read in. */
-static int step(struct nego *n, int fd, int64_t deadline)
+static int step(struct nego *n, int fd, int64_t deadline, bool tls)
 {
 	size_t len;
+	if (tls)
+		return step_tls(n, deadline);
 	const uint8_t *out = nego_sendbuf(n, &len);
 	if (len) {
 		int err = wait_fd(fd, POLLOUT, deadline);
@@ -199,16 +226,24 @@ static int nego_exit_code(enum nego_error e)
 int net_handshake(struct nego *n, int fd, int64_t deadline, const char *peer)
 {
 	int err = 0;
-	while (!err && nego_status(n) == NEGO_WANT_IO)
-		err = step(n, fd, deadline);
-	/* Flush what DONE queued (NBD_OPT_ABORT, NBD_CMD_DISC). */
-	while (!err && nego_status(n) == NEGO_DONE) {
-		size_t len;
-		nego_sendbuf(n, &len);
-		if (!len)
+	bool tls = false;
+	for (;;) {
+		while (!err && nego_status(n) == NEGO_WANT_IO)
+			err = step(n, fd, deadline, tls);
+		if (err || nego_status(n) != NEGO_STARTTLS)
 			break;
-		err = step(n, fd, deadline);
+		/* Nothing else was sent in plaintext; now the TLS handshake. */
+		int code = tls_handshake(fd, deadline, peer);
+		if (code)
+			return code;
+		tls = true;
+		nego_tls_ready(n);
 	}
+	/* Flush what DONE queued (NBD_OPT_ABORT, NBD_CMD_DISC). */
+	size_t len;
+	while (!err && nego_status(n) == NEGO_DONE &&
+	       (nego_sendbuf(n, &len), len))
+		err = step(n, fd, deadline, tls);
 	if (err == ETIMEDOUT) {
 		msg("%s: the server did not complete the handshake in time "
 		    "(stuck in %s; see --connect-timeout)", peer,
@@ -216,17 +251,14 @@ int net_handshake(struct nego *n, int fd, int64_t deadline, const char *peer)
 		return EXIT_TIMEOUT;
 	}
 	if (err) {
-		msg("%s: connection failed during the handshake (%s): %s",
-		    peer, nego_state_name(n), strerror(err));
-		return EXIT_PROTOCOL;
+		msg("%s: connection failed during the handshake (%s%s): %s%s",
+		    peer, nego_state_name(n), tls ? ", inside TLS" : "",
+		    strerror(err), tls ? tls_hint() : "");
+		return tls ? EXIT_TLS : EXIT_PROTOCOL;
 	}
 	if (nego_status(n) == NEGO_FAILED) {
 		msg("%s: %s", peer, nego_message(n));
 		return nego_exit_code(nego_error(n));
-	}
-	if (nego_status(n) == NEGO_STARTTLS) {
-		msg("%s: TLS is not built into this nbdc", peer);
-		return EXIT_TLS;
 	}
 	return EXIT_OK;
 }

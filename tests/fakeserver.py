@@ -150,6 +150,18 @@ def sc_unknown_export(c):
     wait_close(c, 5)
 
 
+def sc_starttls_garbage(c):
+    opt = handshake(c)
+    c.sendall(rep(opt, REP_ACK))
+    c.sendall(b"this is not a TLS record\r\n" * 4)
+    wait_close(c, 5)
+
+
+def sc_not_fixed(c):
+    c.sendall(greeting(0))
+    wait_close(c, 5)
+
+
 def sc_list_ok(c):
     opt = handshake(c)
     c.sendall(rep(opt, REP_SERVER, struct.pack(">I", 4) + b"rootdescr\x07x")

@@ -39,6 +39,17 @@ run silent 8 "did not complete the handshake in time (stuck in GREETING" 5 --con
 run drip 8 "did not complete the handshake in time" 5 --connect-timeout 3 --info
 run tls_required 4 "server requires TLS (use --tls and --cacert)" 2 --info
 run unknown_export 4 "export 'nosuch': no such export on the server (NBD_REP_ERR_UNKNOWN to NBD_OPT_GO) (server says: \"no disk called that here\")" 2 -N nosuch --info
+PIN=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=
+if "$NBDC" -V | grep -q "tls: bearssl"; then
+	run starttls_garbage 7 "TLS handshake failed" 2 --pin $PIN --info
+	run not_fixed 7 "not fixed-newstyle, so it cannot do STARTTLS" 2 --pin $PIN --info
+	"$NBDC" --tls --info 127.0.0.1 >"$T/out" 2>&1
+	expect "--tls without --cacert or --pin refuses to start" 1 $? "needs a way to check the server" "$T/out"
+	"$NBDC" --pin nonsense --info 127.0.0.1 >"$T/out" 2>&1
+	expect "malformed --pin" 1 $? "44 base64 or 64 hex" "$T/out"
+	"$NBDC" -A /nonexistent.pem --info 127.0.0.1 >"$T/out" 2>&1
+	expect "missing CA file" 7 $? "cannot read /nonexistent.pem" "$T/out"
+fi
 run list_ok 0 "root	descr?x" 2 --list
 # nothing listening at all
 port=$(free_port)

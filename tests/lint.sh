@@ -3,15 +3,15 @@
 # Prints "lint: N passed, N failed".
 cd "$(dirname "$0")/.." || exit 2
 pass=0 fail=0
-files="*.c tests/test_nego.c tests/fuzz/fuzz_nego.c"
+files="*.c tests/*.c tests/fuzz/*.c"
 if cppcheck --enable=warning,style,performance,portability --std=c11 \
 	--error-exitcode=1 -D_GNU_SOURCE --suppress=missingIncludeSystem \
-	--inline-suppr -q -I. $files; then
+	--inline-suppr -q -I. -Ibuild/bearssl/include $files; then
 	pass=$((pass + 1)); echo "ok   cppcheck"
 else
 	fail=$((fail + 1)); echo "FAIL cppcheck"
 fi
-if clang-tidy -quiet $files -- -D_GNU_SOURCE -I. 2>build/clang-tidy.log; then
+if clang-tidy -quiet $files -- -D_GNU_SOURCE -I. -Ibuild/bearssl/include >build/clang-tidy.log 2>&1; then
 	pass=$((pass + 1)); echo "ok   clang-tidy"
 else
 	fail=$((fail + 1)); echo "FAIL clang-tidy"; grep -E "warning:|error:" build/clang-tidy.log

@@ -1,29 +1,37 @@
 #!/bin/sh
-# Run the handshake fuzzer for FUZZ_SECONDS (default 60) from the committed
-# seed corpus (tests/fuzz/corpus, read-only here) plus a scratch corpus in
-# build/.  Any crash, leak, timeout or sanitizer report fails the run; the
-# input is left in build/fuzz-crash-* — add it to tests/fuzz/corpus so it
-# stays a regression test.  Prints "fuzz: N passed, N failed".
+# Run the fuzzers: the handshake engine for FUZZ_SECONDS (default 60) and
+# the certificate DER walk for a third of that, each from its committed seed
+# corpus (read-only here) plus a scratch corpus in build/.  Committed inputs
+# are replayed first: an input that ever crashed goes into the corpus and
+# stays a regression test.  Any crash, leak, timeout or sanitizer report
+# fails; the input is left in build/fuzz-crash-*.
 cd "$(dirname "$0")/../.." || exit 2
 secs=${FUZZ_SECONDS:-60}
-mkdir -p build/fuzz-work
-# Replay every committed input first: a past crash must stay fixed.
-if ! ./build/fuzz_nego -runs=0 tests/fuzz/corpus >build/fuzz-replay.log 2>&1; then
-	tail -30 build/fuzz-replay.log
-	echo "fuzz: 0 passed, 1 failed (a committed corpus input fails)"
-	exit 1
-fi
-./build/fuzz_nego -max_total_time="$secs" -max_len=12000 -timeout=5 \
-	-rss_limit_mb=1024 -artifact_prefix=build/fuzz-crash- -print_final_stats=1 \
-	build/fuzz-work tests/fuzz/corpus >build/fuzz.log 2>&1
-rc=$?
-runs=$(sed -n 's/^stat::number_of_executed_units: *//p' build/fuzz.log)
-rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' build/fuzz.log)
-units=$(ls build/fuzz-work | wc -l)
-echo "fuzz: ${runs:-?} executions in ${secs} s (${rate:-?}/s), corpus $(ls tests/fuzz/corpus | wc -l) seeds + $units found"
-if [ $rc != 0 ]; then
-	grep -E "ERROR|SUMMARY|Test unit written" build/fuzz.log | head -20
-	echo "fuzz: 0 passed, 1 failed"
-	exit 1
-fi
-echo "fuzz: 2 passed, 0 failed"
+pass=0 fail=0
+fuzz() { # NAME SECONDS MAXLEN SEEDS
+	name=$1 t=$2 maxlen=$3 seeds=$4
+	mkdir -p "build/fuzz-work-$name"
+	if ! "./build/fuzz_$name" -runs=0 "$seeds" >"build/fuzz-$name-replay.log" 2>&1; then
+		tail -30 "build/fuzz-$name-replay.log"
+		echo "FAIL $name: a committed corpus input fails"
+		fail=$((fail + 1)); return
+	fi
+	"./build/fuzz_$name" -max_total_time="$t" -max_len="$maxlen" -timeout=5 \
+		-rss_limit_mb=1024 -artifact_prefix="build/fuzz-crash-$name-" \
+		-print_final_stats=1 "build/fuzz-work-$name" "$seeds" \
+		>"build/fuzz-$name.log" 2>&1
+	rc=$?
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "build/fuzz-$name.log")
+	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "build/fuzz-$name.log")
+	echo "fuzz $name: ${runs:-?} executions in $t s (${rate:-?}/s), corpus $(ls "$seeds" | wc -l) seeds + $(ls "build/fuzz-work-$name" | wc -l) found"
+	if [ $rc != 0 ]; then
+		grep -E "ERROR|SUMMARY|Test unit written" "build/fuzz-$name.log" | head -20
+		echo "FAIL $name"; fail=$((fail + 1))
+	else
+		echo "ok   $name"; pass=$((pass + 1))
+	fi
+}
+fuzz nego "$secs" 12000 tests/fuzz/corpus
+fuzz x509 $((secs / 3 + 1)) 8192 tests/fuzz/corpus-x509
+echo "fuzz: $pass passed, $fail failed"
+[ $fail = 0 ]

@@ -12,7 +12,7 @@ cp "$K"/modules/*.ko "$dir/lib/modules/"
 cp tests/vm/init "$dir/init"
 chmod +x "$dir/init"
 (cd "$dir" && find . | cpio -o -H newc --quiet | gzip -1) > "$dir.cpio.gz"
-timeout "$limit" qemu-system-x86_64 -accel tcg -m 768 -smp 1 \
+timeout "$limit" qemu-system-x86_64 -accel tcg -cpu max -m 768 -smp 1 \
 	-nographic -no-reboot -monitor none \
 	-kernel "$K/vmlinuz" -initrd "$dir.cpio.gz" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3" \

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Build BearSSL 0.6 from Debian's source package with musl-gcc -Os into
+# build/bearssl/{include,lib}.  The source is fetched with 'apt-get source'
+# through a private deb-src list (the machine may have none), and the
+# upstream tarball is checked against the SHA-256 pinned below.
+set -e
+cd "$(dirname "$0")/.."
+OUT=build/bearssl
+[ -f "$OUT/lib/libbearssl.a" ] && exit 0
+SHA=102a625bd8f6155260867a50c508df8d8c3f796985dd744df1a68e5cd1a79004
+ORIG=bearssl_0.6+dfsg.1.orig.tar.xz
+CC=${CC_MUSL:-musl-gcc}
+A=$PWD/build/apt
+SRC=$PWD/build/bearssl-src
+mkdir -p "$A/lists/partial" "$SRC"
+echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main" >"$A/sources.list"
+APTO="-o Dir::Etc::SourceList=$A/sources.list -o Dir::Etc::SourceParts=/dev/null
+      -o Dir::State::Lists=$A/lists -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
+      -o APT::Sandbox::User=root"
+if [ ! -f "$SRC/$ORIG" ]; then
+	apt-get $APTO update -qq
+	(cd "$SRC" && apt-get $APTO source --download-only -qq bearssl)
+fi
+echo "$SHA  $SRC/$ORIG" | sha256sum -c --quiet - ||
+	{ echo "bearssl: $ORIG does not match the pinned SHA-256" >&2; exit 1; }
+rm -rf "$SRC/bearssl-0.6"
+tar -C "$SRC" -xf "$SRC/$ORIG"
+mkdir -p "$OUT/lib" "$OUT/include" "$OUT/obj"
+for f in "$SRC"/bearssl-0.6/src/*/*.c "$SRC"/bearssl-0.6/src/*.c; do
+	o="$OUT/obj/$(basename "$f" .c).o"
+	$CC -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+		-I"$SRC/bearssl-0.6/inc" -I"$SRC/bearssl-0.6/src" -c "$f" -o "$o" &
+	[ "$(jobs -p | wc -l)" -ge 4 ] && wait -n 2>/dev/null || true
+done
+wait
+ar rcs "$OUT/lib/libbearssl.a" "$OUT"/obj/*.o
+cp "$SRC"/bearssl-0.6/inc/*.h "$OUT/include/"
+rm -rf "$OUT/obj"
+echo "bearssl: built $OUT/lib/libbearssl.a"

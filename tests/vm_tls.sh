@@ -1,0 +1,82 @@
+#!/bin/bash
+# TLS through the real kernel driver in a VM: nbdkit --tls=require, qemu-nbd
+# with x509 tls-creds, nbd-server with force_tls; client certificates;
+# refusals; a server that drops; the pump's allocations and memory.
+cd "$(dirname "$0")/.." || exit 2
+. tests/lib.sh
+SUITE=vm-tls
+T=$(mktemp -d)
+PIDS=""
+cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+sh tests/vm/kernel.sh || { not_ok "kernel fetch"; finish; exit 1; }
+sh tests/certs.sh "$T/pki" || { not_ok "certificates"; finish; exit 1; }
+PKI=$T/pki
+
+nbdkit_tls() { # PORT EXTRA-ARGS...
+	p=$1; shift
+	nbdkit -f -i 127.0.0.1 -p "$p" --tls=require "$@" memory 64M 2>>"$T/nbdkit.log" &
+	PIDS="$PIDS $!"
+}
+P_NBDKIT=$(free_port); nbdkit_tls "$P_NBDKIT" --tls-certificates="$PKI"
+P_VERIFY=$(free_port); nbdkit_tls "$P_VERIFY" --tls-certificates="$PKI" --tls-verify-peer
+P_EXPIRED=$(free_port); nbdkit_tls "$P_EXPIRED" --tls-certificates="$PKI/expired"
+P_DROP=$(free_port); nbdkit_tls "$P_DROP" --tls-certificates="$PKI"; DROP_PID=$!
+P_PLAIN=$(free_port)
+nbdkit -f -i 127.0.0.1 -p "$P_PLAIN" memory 64M 2>>"$T/nbdkit.log" & PIDS="$PIDS $!"
+truncate -s 64M "$T/q.img"
+P_QEMU=$(free_port)
+qemu-nbd -f raw -b 127.0.0.1 -p "$P_QEMU" -x qdisk -t \
+	--object tls-creds-x509,id=tls0,endpoint=server,dir="$PKI",verify-peer=off \
+	--tls-creds tls0 \
+	"$T/q.img" 2>"$T/qemu.log" & PIDS="$PIDS $!"
+truncate -s 64M "$T/n.img"
+P_NBDSRV=$(free_port)
+cat >"$T/nbd-server.conf" <<CONF
+[generic]
+	listenaddr = 127.0.0.1
+	port = $P_NBDSRV
+	force_tls = true
+	certfile = $PKI/server-cert.pem
+	keyfile = $PKI/server-key.pem
+	cacertfile = $PKI/ca-cert.pem
+[disk]
+	exportname = $T/n.img
+CONF
+nbd-server -C "$T/nbd-server.conf" -p "$T/nbd-server.pid" 2>"$T/nbd-server.log"
+wait_file "$T/nbd-server.pid" && PIDS="$PIDS $(cat "$T/nbd-server.pid")"
+for p in $P_NBDKIT $P_VERIFY $P_EXPIRED $P_DROP $P_PLAIN $P_QEMU $P_NBDSRV; do
+	wait_listen "$p" || not_ok "server on $p did not start"
+done
+
+G=$T/guest
+mkdir -p "$G/pki"
+cp nbdc "$G/nbdc"
+cp build/nbdc-alloc "$G/nbdc-alloc"
+cp "$PKI"/ca-cert.pem "$PKI"/other-ca-cert.pem "$PKI"/client-cert.pem \
+	"$PKI"/client-key.pem "$PKI"/server.pin "$G/pki/"
+head -c 16M /dev/urandom >"$G/data.bin"
+sha256sum <"$G/data.bin" | cut -d' ' -f1 >"$G/data.sha"
+cp tests/vm/tls.guest.sh "$G/test.sh"
+for v in P_NBDKIT P_VERIFY P_EXPIRED P_DROP P_PLAIN P_QEMU P_NBDSRV; do
+	echo "$v=${!v}"
+done >"$G/env"
+
+# Kill the "drop" server when the guest asks for it.
+( for _ in $(seq 600); do
+	grep -q VMDROP "$T/console.log" 2>/dev/null && { kill -9 "$DROP_PID"; break; }
+	sleep 0.2
+  done ) & PIDS="$PIDS $!"
+
+if sh tests/vm/boot.sh "$G" "$T/console.log" 400; then ok "VM booted and ran the guest tests"
+else not_ok "VM did not finish"; tail -30 "$T/console.log"; fi
+tr -d '\r' <"$T/console.log" >"$T/c"
+while read -r _ verdict name; do
+	if [ "$verdict" = ok ]; then ok "$name"; else not_ok "$name"; fi
+done < <(grep '^VMTEST ' "$T/c")
+grep '^VMINFO ' "$T/c"
+[ "$(grep -c '^VMTEST ' "$T/c")" -ge 20 ] || not_ok "guest ran fewer tests than expected"
+[ "$(head -c 16M "$T/q.img" | sha256sum | cut -d' ' -f1)" = "$(cat "$G/data.sha")" ] &&
+	ok "qemu-nbd backing file holds the data" || not_ok "qemu-nbd backing file differs"
+if [ "$FAIL" != 0 ]; then echo "--- console ---"; grep -v '^VMTEST ok' "$T/c" | tail -60; fi
+finish

@@ -1,0 +1,708 @@
+/*
+ * tls_bearssl.c - everything BearSSL: the client profile, trust anchors and
+ * client credentials from PEM, server identity (DNS name by BearSSL, IP
+ * address and --pin here), the handshake, and the data pump.
+ *
+ * BearSSL's engine does no I/O; this file owns the socket, the deadline and
+ * polling.  All TLS state is static, sized at compile time.  Heap is used
+ * only while loading PEM files, before the handshake; never in the pump.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <bearssl.h>
+
+#include "status.h"
+#include "tls.h"
+#include "x509_der.h"
+
+const bool tls_available = true;
+
+/* Our own verdicts, outside BearSSL's error ranges. */
+#define ERR_PIN_MISMATCH 100
+#define ERR_IP_MISMATCH  101
+#define ERR_CERT_BIG     102
+#define EE_MAX           16384 /* largest server certificate we keep */
+#define PEM_MAX          (1 << 20)
+
+/* An X.509 engine that wraps BearSSL's minimal one: it keeps the server's
+ * own certificate to check --pin and iPAddress names itself. */
+struct xwrap {
+	const br_x509_class *vtable;
+	br_x509_minimal_context minimal;
+	unsigned index;              /* certificate number in the chain */
+	unsigned char ee[EE_MAX];
+	size_t ee_len;
+	bool ee_big;
+	bool pin_only;               /* --pin without -A */
+	bool have_pin;
+	uint8_t pin[32];
+	int iplen;                   /* >0: match this IP, not a DNS name */
+	uint8_t ip[16];
+	const char *dns_name;        /* what BearSSL matches, or NULL */
+};
+
+static struct {
+	br_ssl_client_context cc;
+	struct xwrap xw;
+	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+	br_x509_trust_anchor *tas;
+	size_t ntas;
+	br_x509_certificate chain[8];
+	size_t nchain;
+	br_skey_decoder_context skey;
+	bool have_client_key;
+	br_ssl_session_parameters session; /* for resumption on reconnect */
+	char sni[256];
+	int fd;
+} T;
+
+/* ---- allocation counting (test build only) ---------------------------- */
+
+#ifdef NBDC_COUNT_ALLOC
+static long allocs;
+void *__real_malloc(size_t);
+void *__real_calloc(size_t, size_t);
+void *__real_realloc(void *, size_t);
+void *__wrap_malloc(size_t n) { allocs++; return __real_malloc(n); }
+void *__wrap_calloc(size_t a, size_t b) { allocs++; return __real_calloc(a, b); }
+void *__wrap_realloc(void *p, size_t n) { allocs++; return __real_realloc(p, n); }
+long tls_alloc_count(void) { return allocs; }
+#else
+long tls_alloc_count(void) { return -1; }
+#endif
+
+/* ---- error text --------------------------------------------------------- */
+
+static const struct { int code; const char *text; } tls_errors[] = {
+	{ BR_ERR_X509_NOT_TRUSTED, "the server's certificate is not signed by a "
+	  "trusted CA (check --cacert)" },
+	{ BR_ERR_X509_BAD_SERVER_NAME, "the server's certificate does not match "
+	  "the expected name (check --tls-hostname)" },
+	{ BR_ERR_X509_EXPIRED, "the server's certificate has expired or is not "
+	  "yet valid (check the clock)" },
+	{ ERR_PIN_MISMATCH, "the server's public key does not match --pin" },
+	{ ERR_IP_MISMATCH, "the server's certificate does not list this IP "
+	  "address (use --tls-hostname NAME to check a name instead)" },
+	{ ERR_CERT_BIG, "the server's certificate is too large" },
+	{ BR_ERR_BAD_VERSION, "the server does not speak TLS 1.2" },
+	{ BR_ERR_BAD_CIPHER_SUITE, "no cipher suite in common with the server" },
+	{ BR_ERR_UNSUPPORTED_VERSION, "the server does not speak TLS 1.2" },
+	{ BR_ERR_IO, "connection lost during the TLS handshake" },
+	{ BR_ERR_X509_EMPTY_CHAIN, "the server sent no certificate" },
+	{ BR_ERR_BAD_SIGNATURE, "bad signature from the server" },
+	{ BR_ERR_X509_BAD_SIGNATURE, "a certificate in the server's chain has "
+	  "a bad signature" },
+};
+
+static void tls_error_text(int err, char *buf, size_t size)
+{
+	for (size_t i = 0; i < sizeof tls_errors / sizeof tls_errors[0]; i++)
+		if (tls_errors[i].code == err) {
+			snprintf(buf, size, "%s", tls_errors[i].text);
+			return;
+		}
+	if (err >= BR_ERR_SEND_FATAL_ALERT)
+		snprintf(buf, size, "we sent fatal alert %d", err - BR_ERR_SEND_FATAL_ALERT);
+	else if (err >= BR_ERR_RECV_FATAL_ALERT)
+		snprintf(buf, size, "the server sent fatal alert %d%s",
+			 err - BR_ERR_RECV_FATAL_ALERT,
+			 err - BR_ERR_RECV_FATAL_ALERT == 116 ||
+			 err - BR_ERR_RECV_FATAL_ALERT == 42 ?
+			 " (it wants a client certificate: use --cert and --key)" : "");
+	else if (err >= 32 && err < 64)
+		snprintf(buf, size, "certificate error %d (BearSSL BR_ERR_X509_*)", err);
+	else
+		snprintf(buf, size, "TLS error %d (BearSSL BR_ERR_*)", err);
+}
+
+/* What to suggest when the server drops us without saying why. */
+const char *tls_hint(void)
+{
+	return T.have_client_key ? "" : " (does the server require a client "
+	       "certificate? use --cert and --key)";
+}
+
+/* ---- the X.509 wrapper ------------------------------------------------------ */
+
+static void xw_start_chain(const br_x509_class **ctx, const char *server_name)
+{
+	struct xwrap *w = (struct xwrap *)(void *)ctx;
+	(void)server_name; /* we decide what the minimal engine matches */
+	w->index = 0;
+	w->minimal.vtable->start_chain(&w->minimal.vtable, w->dns_name);
+}
+
+static void xw_start_cert(const br_x509_class **ctx, uint32_t length)
+{
+	struct xwrap *w = (struct xwrap *)(void *)ctx;
+	if (w->index == 0) {
+		w->ee_len = 0;
+		w->ee_big = length > sizeof w->ee;
+	}
+	w->minimal.vtable->start_cert(&w->minimal.vtable, length);
+}
+
+static void xw_append(const br_x509_class **ctx, const unsigned char *buf,
+		      size_t len)
+{
+	struct xwrap *w = (struct xwrap *)(void *)ctx;
+	if (w->index == 0 && !w->ee_big) {
+		if (len > sizeof w->ee - w->ee_len)
+			w->ee_big = true;
+		else {
+			memcpy(w->ee + w->ee_len, buf, len);
+			w->ee_len += len;
+		}
+	}
+	w->minimal.vtable->append(&w->minimal.vtable, buf, len);
+}
+
+static void xw_end_cert(const br_x509_class **ctx)
+{
+	struct xwrap *w = (struct xwrap *)(void *)ctx;
+	w->index++;
+	w->minimal.vtable->end_cert(&w->minimal.vtable);
+}
+
+static bool pin_matches(const struct xwrap *w)
+{
+	const uint8_t *spki;
+	size_t len;
+	uint8_t hash[32];
+	br_sha256_context h;
+	if (x509_spki(w->ee, w->ee_len, &spki, &len))
+		return false;
+	br_sha256_init(&h);
+	br_sha256_update(&h, spki, len);
+	br_sha256_out(&h, hash);
+	return !memcmp(hash, w->pin, 32);
+}
+
+/* The verdict: BearSSL's chain check (unless pinning alone), then our own
+ * checks of the server's certificate. */
+static unsigned xw_end_chain(const br_x509_class **ctx)
+{
+	struct xwrap *w = (struct xwrap *)(void *)ctx;
+	unsigned r = w->minimal.vtable->end_chain(&w->minimal.vtable);
+	if (w->ee_big)
+		return ERR_CERT_BIG;
+	if (w->have_pin && !pin_matches(w))
+		return ERR_PIN_MISMATCH;
+	if (w->pin_only)
+		return r == BR_ERR_X509_NOT_TRUSTED ? 0 : r;
+	if (r)
+		return r;
+	if (w->iplen && x509_has_ip(w->ee, w->ee_len, w->ip, (size_t)w->iplen) != 1)
+		return ERR_IP_MISMATCH;
+	return 0;
+}
+
+static const br_x509_pkey *xw_get_pkey(const br_x509_class *const *ctx,
+				       unsigned *usages)
+{
+	const struct xwrap *w = (const struct xwrap *)(const void *)ctx;
+	return w->minimal.vtable->get_pkey(&w->minimal.vtable, usages);
+}
+
+static const br_x509_class xwrap_vtable = {
+	sizeof(struct xwrap), xw_start_chain, xw_start_cert, xw_append,
+	xw_end_cert, xw_end_chain, xw_get_pkey,
+};
+
+/* ---- PEM loading (before the handshake; may allocate) ---------------------- */
+
+struct blob {
+	unsigned char *data;
+	size_t len, cap;
+};
+
+static void blob_append(void *ctx, const void *buf, size_t len)
+{
+	struct blob *b = ctx;
+	if (!b->data || len > b->cap - b->len)
+		return; /* sized to the file: cannot happen */
+	memcpy(b->data + b->len, buf, len);
+	b->len += len;
+}
+
+static unsigned char *read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		msg_errno("cannot read %s", path);
+		return NULL;
+	}
+	unsigned char *buf = malloc(PEM_MAX);
+	ssize_t n = 0, r;
+	while (buf && n < PEM_MAX && (r = read(fd, buf + n, (size_t)(PEM_MAX - n))) > 0)
+		n += r;
+	close(fd);
+	if (!buf || n >= PEM_MAX) {
+		msg("%s: too large or out of memory", path);
+		free(buf);
+		return NULL;
+	}
+	*len = (size_t)n;
+	return buf;
+}
+
+typedef int pem_fn(void *ctx, const char *name, unsigned char *der, size_t len);
+
+/* Decode every PEM object in 'path' and hand each to 'fn' (which keeps the
+ * DER or frees it).  Returns the number of objects, or -1. */
+static int pem_each(const char *path, pem_fn *fn, void *ctx)
+{
+	size_t len, off = 0;
+	unsigned char *pem = read_file(path, &len);
+	if (!pem)
+		return -1;
+	br_pem_decoder_context pc;
+	br_pem_decoder_init(&pc);
+	struct blob obj = { 0 };
+	char name[128] = "";
+	int count = 0, bad = 0;
+	while (off < len && !bad) {
+		off += br_pem_decoder_push(&pc, pem + off, len - off);
+		switch (br_pem_decoder_event(&pc)) {
+		case BR_PEM_BEGIN_OBJ:
+			snprintf(name, sizeof name, "%s", br_pem_decoder_name(&pc));
+			obj.data = malloc(len);
+			obj.len = 0;
+			obj.cap = len;
+			br_pem_decoder_setdest(&pc, blob_append, &obj);
+			break;
+		case BR_PEM_END_OBJ:
+			if (obj.data && fn(ctx, name, obj.data, obj.len) < 0)
+				bad = 1;
+			obj.data = NULL;
+			count++;
+			break;
+		case BR_PEM_ERROR:
+			bad = 1;
+			break;
+		}
+	}
+	free(obj.data);
+	free(pem);
+	if (bad) {
+		msg("%s: not a valid PEM file", path);
+		return -1;
+	}
+	return count;
+}
+
+static void *copy(const void *p, size_t len)
+{
+	void *q = malloc(len ? len : 1);
+	if (q)
+		memcpy(q, p, len);
+	return q;
+}
+
+/* A CERTIFICATE from the CA file becomes a trust anchor (DN + key). */
+static int add_anchor(void *ctx, const char *name, unsigned char *der, size_t len)
+{
+	(void)ctx;
+	if (strcmp(name, "CERTIFICATE") != 0) {
+		free(der);
+		return 0;
+	}
+	struct blob dn = { malloc(len), 0, len };
+	br_x509_decoder_context dc;
+	br_x509_decoder_init(&dc, blob_append, &dn);
+	br_x509_decoder_push(&dc, der, len);
+	const br_x509_pkey *pk = br_x509_decoder_get_pkey(&dc);
+	br_x509_trust_anchor *tas = realloc(T.tas, (T.ntas + 1) * sizeof *tas);
+	free(der);
+	if (!pk || !tas || !dn.data) {
+		free(dn.data);
+		if (tas)
+			T.tas = tas;
+		return -1;
+	}
+	T.tas = tas;
+	br_x509_trust_anchor *ta = &tas[T.ntas++];
+	ta->dn.data = dn.data;
+	ta->dn.len = dn.len;
+	ta->flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;
+	ta->pkey = *pk;
+	if (pk->key_type == BR_KEYTYPE_RSA) {
+		ta->pkey.key.rsa.n = copy(pk->key.rsa.n, pk->key.rsa.nlen);
+		ta->pkey.key.rsa.e = copy(pk->key.rsa.e, pk->key.rsa.elen);
+	} else {
+		ta->pkey.key.ec.q = copy(pk->key.ec.q, pk->key.ec.qlen);
+	}
+	return 0;
+}
+
+static int add_chain_cert(void *ctx, const char *name, unsigned char *der, size_t len)
+{
+	(void)ctx;
+	if (strcmp(name, "CERTIFICATE") != 0 || T.nchain == sizeof T.chain / sizeof T.chain[0]) {
+		free(der);
+		return 0;
+	}
+	T.chain[T.nchain].data = der;
+	T.chain[T.nchain++].data_len = len;
+	return 0;
+}
+
+static int add_key(void *ctx, const char *name, unsigned char *der, size_t len)
+{
+	(void)ctx;
+	if (!strstr(name, "PRIVATE KEY")) {
+		free(der);
+		return 0;
+	}
+	br_skey_decoder_init(&T.skey);
+	br_skey_decoder_push(&T.skey, der, len);
+	free(der);
+	if (br_skey_decoder_last_error(&T.skey) || !br_skey_decoder_key_type(&T.skey))
+		return -1;
+	T.have_client_key = true;
+	return 0;
+}
+
+static int load_credentials(const struct tls_options *o)
+{
+	if (o->cafile && pem_each(o->cafile, add_anchor, NULL) <= 0) {
+		msg("%s: no usable CA certificate in it", o->cafile);
+		return EXIT_TLS;
+	}
+	if (o->certfile || o->keyfile) {
+		if (!o->certfile || !o->keyfile) {
+			msg("--cert and --key go together");
+			return EXIT_USAGE;
+		}
+		if (pem_each(o->certfile, add_chain_cert, NULL) < 0 || !T.nchain) {
+			msg("%s: no certificate in it", o->certfile);
+			return EXIT_TLS;
+		}
+		if (pem_each(o->keyfile, add_key, NULL) < 0 || !T.have_client_key) {
+			msg("%s: no usable RSA or EC private key in it", o->keyfile);
+			return EXIT_TLS;
+		}
+	}
+	return EXIT_OK;
+}
+
+/* ---- client profile ---------------------------------------------------------- */
+
+/* TLS 1.2, ECDHE with ECDSA or RSA signatures, AES-GCM and ChaCha20-Poly1305:
+ * what GnuTLS servers choose by default, and nothing else to carry. */
+static void client_profile(void)
+{
+	static const uint16_t suites[] = {
+		BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+		BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+		BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+		BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+		BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+		BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	};
+	static const br_hash_class *const hashes[] = {
+		&br_sha1_vtable, &br_sha224_vtable, &br_sha256_vtable,
+		&br_sha384_vtable, &br_sha512_vtable,
+	};
+	br_ssl_client_context *cc = &T.cc;
+	br_x509_minimal_context *xc = &T.xw.minimal;
+
+	br_ssl_client_zero(cc);
+	br_ssl_engine_set_versions(&cc->eng, BR_TLS12, BR_TLS12);
+	br_ssl_engine_set_suites(&cc->eng, suites, sizeof suites / sizeof suites[0]);
+	br_ssl_engine_set_ec(&cc->eng, br_ec_get_default());
+	br_ssl_engine_set_rsavrfy(&cc->eng, br_rsa_pkcs1_vrfy_get_default());
+	br_ssl_engine_set_ecdsa(&cc->eng, br_ecdsa_vrfy_asn1_get_default());
+	br_x509_minimal_init(xc, &br_sha256_vtable, T.tas, T.ntas);
+	br_x509_minimal_set_rsa(xc, br_rsa_pkcs1_vrfy_get_default());
+	br_x509_minimal_set_ecdsa(xc, br_ec_get_default(),
+				  br_ecdsa_vrfy_asn1_get_default());
+	for (size_t i = 0; i < sizeof hashes / sizeof hashes[0]; i++) {
+		int id = (int)((hashes[i]->desc >> BR_HASHDESC_ID_OFF) & BR_HASHDESC_ID_MASK);
+		if (id >= br_sha256_ID)
+			br_ssl_engine_set_hash(&cc->eng, id, hashes[i]);
+		br_x509_minimal_set_hash(xc, id, hashes[i]);
+	}
+	br_ssl_engine_set_prf_sha256(&cc->eng, br_tls12_sha256_prf);
+	br_ssl_engine_set_prf_sha384(&cc->eng, br_tls12_sha384_prf);
+	br_ssl_engine_set_default_aes_gcm(&cc->eng);
+	br_ssl_engine_set_default_chapol(&cc->eng);
+	T.xw.vtable = &xwrap_vtable;
+	br_ssl_engine_set_x509(&cc->eng, &T.xw.vtable);
+	br_ssl_engine_set_buffer(&cc->eng, T.iobuf, sizeof T.iobuf, 1);
+	br_ssl_engine_add_flags(&cc->eng, BR_OPT_NO_RENEGOTIATION);
+	if (T.have_client_key) {
+		if (br_skey_decoder_key_type(&T.skey) == BR_KEYTYPE_RSA)
+			br_ssl_client_set_single_rsa(cc, T.chain, T.nchain,
+				br_skey_decoder_get_rsa(&T.skey),
+				br_rsa_pkcs1_sign_get_default());
+		else
+			br_ssl_client_set_single_ec(cc, T.chain, T.nchain,
+				br_skey_decoder_get_ec(&T.skey),
+				BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN, 0,
+				br_ec_get_default(), br_ecdsa_sign_asn1_get_default());
+	}
+}
+
+/* Identity: -H NAME is matched as a DNS name by BearSSL; HOST as an IP
+ * literal is matched against iPAddress names here; a HOST name is matched
+ * as a DNS name.  --pin alone trusts exactly that key. */
+static int choose_identity(const struct tls_options *o)
+{
+	struct xwrap *w = &T.xw;
+	if (!o->cafile && !o->pin) {
+		msg("--tls needs a way to check the server: --cacert FILE or "
+		    "--pin SPKI-SHA256");
+		return EXIT_USAGE;
+	}
+	if (o->pin) {
+		if (pin_parse(o->pin, w->pin)) {
+			msg("--pin: expected the SHA-256 of the server's public key "
+			    "(SubjectPublicKeyInfo) as 44 base64 or 64 hex characters");
+			return EXIT_USAGE;
+		}
+		w->have_pin = true;
+		w->pin_only = !o->cafile;
+	}
+	const char *name = o->hostname ? o->hostname : o->host;
+	if (!o->hostname && inet_pton(AF_INET, o->host, w->ip) == 1)
+		w->iplen = 4;
+	else if (!o->hostname && inet_pton(AF_INET6, o->host, w->ip) == 1)
+		w->iplen = 16;
+	if (name && !w->iplen)
+		snprintf(T.sni, sizeof T.sni, "%s", name);
+	w->dns_name = w->iplen || w->pin_only ? NULL : T.sni;
+	return EXIT_OK;
+}
+
+int tls_prepare(const struct tls_options *o)
+{
+	int code = choose_identity(o);
+	if (!code)
+		code = load_credentials(o);
+	if (!code)
+		client_profile();
+	return code;
+}
+
+/* ---- engine-driven I/O under a deadline ----------------------------------- */
+
+static int remaining(int64_t deadline)
+{
+	int64_t left = deadline - now_ms();
+	return left < 0 ? 0 : left > 86400000 ? 86400000 : (int)left;
+}
+
+/* Run the engine until one of the states in 'want' is reached.  Returns 0,
+ * ETIMEDOUT, EPIPE (engine closed; see br_ssl_engine_last_error),
+ * ECONNRESET (peer closed the socket), or another errno. */
+static int run_until(unsigned want, int64_t deadline)
+{
+	br_ssl_engine_context *eng = &T.cc.eng;
+	for (;;) {
+		unsigned st = br_ssl_engine_current_state(eng);
+		if (st & BR_SSL_CLOSED)
+			return EPIPE;
+		if (st & BR_SSL_SENDREC) {
+			size_t len;
+			unsigned char *buf = br_ssl_engine_sendrec_buf(eng, &len);
+			struct pollfd p = { T.fd, POLLOUT, 0 };
+			if (poll(&p, 1, remaining(deadline)) == 0)
+				return ETIMEDOUT;
+			ssize_t w = send(T.fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (w < 0 && errno != EAGAIN && errno != EINTR)
+				return errno;
+			if (w > 0)
+				br_ssl_engine_sendrec_ack(eng, (size_t)w);
+			continue;
+		}
+		if (st & want)
+			return 0;
+		if (!(st & BR_SSL_RECVREC))
+			return EPIPE;
+		size_t len;
+		unsigned char *buf = br_ssl_engine_recvrec_buf(eng, &len);
+		struct pollfd p = { T.fd, POLLIN, 0 };
+		if (poll(&p, 1, remaining(deadline)) == 0)
+			return ETIMEDOUT;
+		ssize_t r = recv(T.fd, buf, len, MSG_DONTWAIT);
+		if (r == 0)
+			return ECONNRESET; /* closed without close_notify */
+		if (r < 0 && errno != EAGAIN && errno != EINTR)
+			return errno;
+		if (r > 0)
+			br_ssl_engine_recvrec_ack(eng, (size_t)r);
+	}
+}
+
+static void free_setup(void)
+{
+	for (size_t i = 0; i < T.ntas; i++) {
+		free(T.tas[i].dn.data);
+		if (T.tas[i].pkey.key_type == BR_KEYTYPE_RSA) {
+			free(T.tas[i].pkey.key.rsa.n);
+			free(T.tas[i].pkey.key.rsa.e);
+		} else {
+			free(T.tas[i].pkey.key.ec.q);
+		}
+	}
+	free(T.tas);
+	T.tas = NULL;
+	T.ntas = 0;
+}
+
+int tls_handshake(int fd, int64_t deadline, const char *peer)
+{
+	uint8_t seed[32];
+	T.fd = fd;
+	if (getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed) {
+		msg_errno("getrandom");
+		return EXIT_SYSTEM;
+	}
+	br_ssl_engine_inject_entropy(&T.cc.eng, seed, sizeof seed);
+	if (!br_ssl_client_reset(&T.cc, T.sni[0] ? T.sni : NULL, 0)) {
+		msg("%s: TLS initialisation failed", peer);
+		return EXIT_TLS;
+	}
+	int err = run_until(BR_SSL_SENDAPP, deadline);
+	if (err == ETIMEDOUT) {
+		msg("%s: the TLS handshake did not finish in time", peer);
+		return EXIT_TIMEOUT;
+	}
+	if (err) {
+		char why[256];
+		int last = br_ssl_engine_last_error(&T.cc.eng);
+		if (err == EPIPE && last != BR_ERR_OK)
+			tls_error_text(last, why, sizeof why);
+		else
+			snprintf(why, sizeof why, "the server ended the session%s%s",
+				 err == EPIPE ? "" : ": ", err == EPIPE ? "" : strerror(err));
+		msg("%s: TLS handshake failed: %s%s", peer, why, tls_hint());
+		return EXIT_TLS;
+	}
+	br_ssl_engine_get_session_parameters(&T.cc.eng, &T.session);
+	free_setup();
+	return EXIT_OK;
+}
+
+int tls_write(const uint8_t *buf, size_t len, int64_t deadline)
+{
+	br_ssl_engine_context *eng = &T.cc.eng;
+	while (len) {
+		int err = run_until(BR_SSL_SENDAPP, deadline);
+		if (err)
+			return err;
+		size_t room;
+		unsigned char *p = br_ssl_engine_sendapp_buf(eng, &room);
+		size_t n = room < len ? room : len;
+		memcpy(p, buf, n);
+		br_ssl_engine_sendapp_ack(eng, n);
+		buf += n;
+		len -= n;
+	}
+	br_ssl_engine_flush(eng, 0);
+	/* Push the record out now; the next read or write would too. */
+	return run_until(BR_SSL_SENDAPP | BR_SSL_RECVAPP | BR_SSL_RECVREC,
+			 deadline);
+}
+
+int tls_read(uint8_t *buf, size_t len, size_t *got, int64_t deadline)
+{
+	br_ssl_engine_context *eng = &T.cc.eng;
+	*got = 0;
+	int err = run_until(BR_SSL_RECVAPP, deadline);
+	if (err == EPIPE && br_ssl_engine_last_error(eng) == BR_ERR_OK)
+		return 0; /* close_notify: a clean end */
+	if (err)
+		return err;
+	size_t avail;
+	unsigned char *p = br_ssl_engine_recvapp_buf(eng, &avail);
+	size_t n = avail < len ? avail : len;
+	memcpy(buf, p, n);
+	br_ssl_engine_recvapp_ack(eng, n);
+	*got = n;
+	return 0;
+}
+
+/* ---- the pump ---------------------------------------------------------------- */
+
+static void set_nonblock(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+/* One poll round: what the engine can take or give decides what we wait
+ * for on each side.  Returns 1 to go on, 0 at a clean end, -1 on error. */
+static int pump_round(br_ssl_engine_context *eng, int tcp, int local,
+		      bool *local_eof)
+{
+	unsigned st = br_ssl_engine_current_state(eng);
+	if (st & BR_SSL_CLOSED)
+		return br_ssl_engine_last_error(eng) == BR_ERR_OK ? 0 : -1;
+	struct pollfd p[2] = {
+		{ tcp, (short)((st & BR_SSL_SENDREC ? POLLOUT : 0) |
+			       (st & BR_SSL_RECVREC ? POLLIN : 0)), 0 },
+		{ local, (short)((st & BR_SSL_RECVAPP ? POLLOUT : 0) |
+				 (st & BR_SSL_SENDAPP && !*local_eof ? POLLIN : 0)), 0 },
+	};
+	if (poll(p, 2, -1) < 0)
+		return errno == EINTR ? 1 : -1;
+	size_t len;
+	ssize_t n;
+	if (p[0].revents & POLLOUT) {
+		unsigned char *b = br_ssl_engine_sendrec_buf(eng, &len);
+		if ((n = send(tcp, b, len, MSG_NOSIGNAL)) > 0)
+			br_ssl_engine_sendrec_ack(eng, (size_t)n);
+		else if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return -1;
+	}
+	if (p[0].revents & (POLLIN | POLLHUP | POLLERR) && st & BR_SSL_RECVREC) {
+		unsigned char *b = br_ssl_engine_recvrec_buf(eng, &len);
+		if ((n = recv(tcp, b, len, 0)) > 0)
+			br_ssl_engine_recvrec_ack(eng, (size_t)n);
+		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			return -1; /* server gone without close_notify */
+	}
+	if (p[1].revents & POLLOUT) {
+		unsigned char *b = br_ssl_engine_recvapp_buf(eng, &len);
+		if ((n = send(local, b, len, MSG_NOSIGNAL)) > 0)
+			br_ssl_engine_recvapp_ack(eng, (size_t)n);
+		else if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return -1;
+	}
+	if (p[1].revents & (POLLIN | POLLHUP | POLLERR) && !*local_eof &&
+	    st & BR_SSL_SENDAPP) {
+		unsigned char *b = br_ssl_engine_sendapp_buf(eng, &len);
+		if ((n = recv(local, b, len, 0)) > 0) {
+			br_ssl_engine_sendapp_ack(eng, (size_t)n);
+			br_ssl_engine_flush(eng, 0);
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			*local_eof = true; /* the kernel let go: say goodbye */
+			br_ssl_engine_close(eng);
+		}
+	}
+	return 1;
+}
+
+int tls_pump(int tcp, int local)
+{
+	br_ssl_engine_context *eng = &T.cc.eng;
+	bool local_eof = false;
+	int r;
+	set_nonblock(tcp);
+	set_nonblock(local);
+	while ((r = pump_round(eng, tcp, local, &local_eof)) == 1)
+		if (local_eof && !(br_ssl_engine_current_state(eng) & BR_SSL_SENDREC))
+			break; /* close_notify is out; do not wait for the server's */
+	shutdown(local, SHUT_RDWR);
+	return r < 0 ? -1 : 0;
+}

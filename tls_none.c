@@ -1,0 +1,50 @@
+/* tls_none.c - the TLS interface when nbdc is built with TLS=0. */
+#include <errno.h>
+
+#include "status.h"
+#include "tls.h"
+
+const bool tls_available = false;
+
+int tls_prepare(const struct tls_options *o)
+{
+	(void)o;
+	msg("TLS is not built into this nbdc (built with TLS=0)");
+	return EXIT_TLS;
+}
+
+int tls_handshake(int fd, int64_t deadline, const char *peer)
+{
+	(void)fd, (void)deadline;
+	msg("%s: TLS is not built into this nbdc", peer);
+	return EXIT_TLS;
+}
+
+int tls_write(const uint8_t *buf, size_t len, int64_t deadline)
+{
+	(void)buf, (void)len, (void)deadline;
+	return ENOTSUP;
+}
+
+int tls_read(uint8_t *buf, size_t len, size_t *got, int64_t deadline)
+{
+	(void)buf, (void)len, (void)deadline;
+	*got = 0;
+	return ENOTSUP;
+}
+
+int tls_pump(int tcp, int local)
+{
+	(void)tcp, (void)local;
+	return -1;
+}
+
+long tls_alloc_count(void)
+{
+	return -1;
+}
+
+const char *tls_hint(void)
+{
+	return "";
+}
