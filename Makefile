@@ -13,8 +13,8 @@ CFLAGS_SIZE := -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tabl
 # build/bearssl (or point BEARSSL_DIR at another build: include/ and lib/).
 TLS ?= 1
 BEARSSL_DIR ?= build/bearssl
-SRCS_CORE := nbdc.c nego.c net.c kernel_ioctl.c status.c
-HDRS := nbd_proto.h nego.h net.h kernel.h status.h tls.h x509_der.h
+SRCS_CORE := nbdc.c nego.c net.c kernel_ioctl.c status.c bootargs.c
+HDRS := nbd_proto.h nego.h net.h kernel.h status.h tls.h x509_der.h bootargs.h
 ifeq ($(TLS),1)
 SRCS := $(SRCS_CORE) tls_bearssl.c x509_der.c
 TLS_CFLAGS := -I$(BEARSSL_DIR)/include
@@ -26,10 +26,10 @@ endif
 # Debian packages the build and the tests need.
 DEPS_BUILD := musl-tools
 DEPS_TEST  := nbdkit qemu-utils nbd-server qemu-system-x86 busybox-static \
-              cpio python3 clang libclang-rt-14-dev cppcheck clang-tidy
+              cpio python3 e2fsprogs openssl clang libclang-rt-14-dev cppcheck clang-tidy
 STAMP := build/.deps
 
-.PHONY: all deps check unit fuzz lint clean
+.PHONY: all deps check unit fuzz lint clean demo install
 
 all: $(NBDC_OUT)
 
@@ -64,6 +64,9 @@ build/test_nego_asan: tests/test_nego.c nego.c nego.h nbd_proto.h | $(STAMP)
 build/nbdc-asan: $(SRCS_CORE) tls_none.c $(HDRS) | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -o $@ $(SRCS_CORE) tls_none.c
 
+build/test_bootargs: tests/test_bootargs.c bootargs.c bootargs.h | $(STAMP)
+	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_bootargs.c bootargs.c
+
 build/test_x509: tests/test_x509.c x509_der.c x509_der.h | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_x509.c x509_der.c
 
@@ -75,18 +78,42 @@ build/fuzz_nego: tests/fuzz/fuzz_nego.c nego.c nego.h nbd_proto.h | $(STAMP)
 build/fuzz_x509: tests/fuzz/fuzz_x509.c x509_der.c x509_der.h | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_x509.c x509_der.c
-fuzz: build/fuzz_nego build/fuzz_x509
+build/fuzz_bootargs: tests/fuzz/fuzz_bootargs.c bootargs.c bootargs.h | $(STAMP)
+	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_bootargs.c bootargs.c
+fuzz: build/fuzz_nego build/fuzz_x509 build/fuzz_bootargs
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
 
 # Static analysis, configured by .clang-tidy and the flags below.
 lint: | $(STAMP)
 	@sh tests/lint.sh
 
-check: nbdc build/nbdc-alloc build/test_nego build/test_nego_asan build/nbdc-asan build/test_x509 build/fuzz_nego build/fuzz_x509
+check: nbdc build/nbdc-alloc build/test_nego build/test_nego_asan build/nbdc-asan build/test_x509 build/test_bootargs build/fuzz_nego build/fuzz_x509 build/fuzz_bootargs
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/run-all.sh
 
 unit: build/test_nego
 	./build/test_nego
+
+# make demo: boot a VM from an NBD root (see README).  `make demo TLS=1`
+# does it over TLS (TLS on the make command line picks the demo's transport;
+# the binary always has TLS unless built with TLS=0).
+DEMO_TLS := $(if $(filter command line,$(origin TLS)),$(TLS),0)
+demo: nbdc
+	@DEMO_TLS=$(DEMO_TLS) bash demo/demo.sh
+
+# make install DESTDIR=...: the binary and the initramfs hooks.
+PREFIX ?= /usr
+install: nbdc
+	install -D -m 755 nbdc $(DESTDIR)$(PREFIX)/sbin/nbdc
+	install -D -m 755 contrib/initramfs-tools/hooks/nbdc \
+		$(DESTDIR)/usr/share/initramfs-tools/hooks/nbdc
+	install -D -m 755 contrib/initramfs-tools/scripts/local-top/nbdc \
+		$(DESTDIR)/usr/share/initramfs-tools/scripts/local-top/nbdc
+	for f in module-setup.sh parse-nbdc.sh nbdc-connect.sh; do \
+		install -D -m 755 contrib/dracut/95nbdc/$$f \
+			$(DESTDIR)/usr/lib/dracut/modules.d/95nbdc/$$f || exit 1; done
+	install -D -m 755 contrib/busybox/init $(DESTDIR)/usr/share/nbdc/busybox-init
+	install -D -m 755 contrib/busybox/udhcpc.script $(DESTDIR)/usr/share/nbdc/udhcpc.script
 
 clean:
 	rm -f nbdc

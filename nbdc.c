@@ -2,6 +2,8 @@
  * nbdc.c - command line and orchestration: parse argv, connect, run the
  * handshake, then print (--info, --list) or hand the socket to the kernel.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bootargs.h"
 #include "kernel.h"
 #include "nbd_proto.h"
 #include "nego.h"
@@ -23,15 +26,18 @@
 #define DEFAULT_PORT "10809"
 #define DEFAULT_CONNECT_TIMEOUT 30
 
-enum action { ACT_ATTACH, ACT_LIST, ACT_INFO, ACT_CHECK, ACT_DISCONNECT };
+enum action { ACT_ATTACH, ACT_LIST, ACT_INFO, ACT_CHECK, ACT_DISCONNECT,
+	      ACT_CMDLINE };
+#define DEFAULT_RETRY_FOR 120 /* seconds, with --cmdline */
 
 struct opts {
 	enum action action;
 	const char *host, *port, *dev, *unix_path, *name;
 	const char *check_dev;
 	uint32_t blksize;
-	unsigned timeout, connect_timeout;
-	bool readonly, nofork, tls;
+	unsigned timeout, connect_timeout, retry_for;
+	bool retry_set, readonly, nofork, tls, systemd_mark;
+	const char *cmdline_file;
 	struct tls_options tlso;
 };
 
@@ -41,6 +47,9 @@ static const char usage_text[] =
 "       nbdc --info [options] HOST [PORT]      show an export, attach nothing\n"
 "       nbdc -c|--check /dev/nbdX              print the pid serving it\n"
 "       nbdc -d|--disconnect /dev/nbdX         disconnect it\n"
+"       nbdc --cmdline [FILE] [options]        attach the NBD root named on the\n"
+"                                              kernel command line (default\n"
+"                                              /proc/cmdline); print its device\n"
 "options:\n"
 "  -N, --name EXPORT        export name (default: the server's default)\n"
 "  -b, --block-size N       block size: 512, 1024, 2048 or 4096\n"
@@ -49,6 +58,10 @@ static const char usage_text[] =
 "  -n, --nofork             stay in the foreground while attached\n"
 "  -u, --unix PATH          server is on a Unix socket (no HOST/PORT)\n"
 "      --connect-timeout SEC  deadline for connect + handshake (default 30)\n"
+"      --retry-for SEC      retry connecting for this long (default 0;\n"
+"                           120 with --cmdline), one line per attempt\n"
+"  -m, --systemd-mark       argv[0] starts with '@' so systemd's shutdown and\n"
+"                           switch_root leave the process alone\n"
 "TLS (any of these implies --tls):\n"
 "  -x, --tls                require TLS (STARTTLS before anything else)\n"
 "  -A, --cacert FILE        trusted CA certificates (PEM)\n"
@@ -83,7 +96,7 @@ static bool legal_block_size(long long v)
 	return v >= KERNEL_MIN_BLOCK && v <= KERNEL_MAX_BLOCK && !(v & (v - 1));
 }
 
-enum { OPT_INFO = 256, OPT_CONNECT_TIMEOUT, OPT_PIN };
+enum { OPT_INFO = 256, OPT_CONNECT_TIMEOUT, OPT_PIN, OPT_CMDLINE, OPT_RETRY };
 
 static const struct option long_opts[] = {
 	{ "name", required_argument, NULL, 'N' },
@@ -103,6 +116,9 @@ static const struct option long_opts[] = {
 	{ "cert", required_argument, NULL, 'F' },
 	{ "key", required_argument, NULL, 'K' },
 	{ "pin", required_argument, NULL, OPT_PIN },
+	{ "cmdline", no_argument, NULL, OPT_CMDLINE },
+	{ "retry-for", required_argument, NULL, OPT_RETRY },
+	{ "systemd-mark", no_argument, NULL, 'm' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0, 0, 0, 0 },
@@ -149,7 +165,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	o->port = DEFAULT_PORT;
 	o->name = "";
 	o->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
-	while ((c = getopt_long(argc, argv, "N:b:t:Rnu:lc:d:VhxA:H:F:K:", long_opts,
+	while ((c = getopt_long(argc, argv, "N:b:t:Rnu:lc:d:VhxA:H:F:K:m", long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'N': o->name = optarg; break;
@@ -178,6 +194,15 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		case OPT_INFO: o->action = ACT_INFO; break;
 		case 'c': o->action = ACT_CHECK; o->check_dev = optarg; break;
 		case 'd': o->action = ACT_DISCONNECT; o->check_dev = optarg; break;
+		case OPT_RETRY:
+			if ((v = number(optarg, 0, 86400)) < 0)
+				return usage_error("bad --retry-for '%s' (seconds, "
+						   "0..86400)", optarg);
+			o->retry_for = (unsigned)v;
+			o->retry_set = true;
+			break;
+		case OPT_CMDLINE: o->action = ACT_CMDLINE; break;
+		case 'm': o->systemd_mark = true; break;
 		case 'x': o->tls = true; break;
 		case 'A': o->tls = true; o->tlso.cafile = optarg; break;
 		case 'H': o->tls = true; o->tlso.hostname = optarg; break;
@@ -195,6 +220,11 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	if (o->action == ACT_CHECK || o->action == ACT_DISCONNECT)
 		return optind < argc ? usage_error("unexpected argument: %s",
 						   argv[optind]) : EXIT_OK;
+	if (o->action == ACT_CMDLINE) {
+		o->cmdline_file = optind < argc ? argv[optind++] : "/proc/cmdline";
+		return optind < argc ? usage_error("unexpected argument: %s",
+						   argv[optind]) : EXIT_OK;
+	}
 	return parse_positional(o, argc, argv);
 }
 
@@ -255,6 +285,10 @@ static void print_info(const struct opts *o, const struct nego_result *r)
 	       r->tls ? "TLS, " : "", paths[r->path]);
 }
 
+/* The handshake engine is large (it buffers a whole reply); keep it off the
+ * stack of the process that may stay behind. */
+static struct nego engine;
+
 struct pump_fds {
 	int tcp, local;
 };
@@ -314,15 +348,203 @@ static int check(const char *dev)
 	return r > 0 ? EXIT_OK : r == 0 ? EXIT_USAGE : EXIT_SYSTEM;
 }
 
-/* The handshake engine is large (it buffers a whole reply); keep it off the
- * stack of the process that may stay behind. */
-static struct nego engine;
+/* Connect and negotiate; while the server cannot be reached (not up yet,
+ * network still coming), retry with backoff for --retry-for seconds. */
+static int connect_negotiate(const struct opts *o, const struct nego_config *cfg,
+			     const char *peer, int *sock)
+{
+	int64_t give_up = now_ms() + (int64_t)o->retry_for * 1000;
+	unsigned delay = 1;
+	for (int attempt = 1;; attempt++) {
+		int code;
+		int64_t deadline = now_ms() + (int64_t)o->connect_timeout * 1000;
+		nego_init(&engine, cfg);
+		*sock = net_connect(o->host, o->port, o->unix_path, deadline, &code);
+		if (*sock >= 0) {
+			code = net_handshake(&engine, *sock, deadline, peer);
+			if (code == EXIT_OK)
+				return EXIT_OK;
+			close(*sock);
+		}
+		if ((code != EXIT_CONNECT && code != EXIT_TIMEOUT) ||
+		    now_ms() + (int64_t)delay * 1000 > give_up)
+			return code;
+		msg("%s: attempt %d failed; retrying in %u s (for up to %u s)",
+		    peer, attempt, delay, o->retry_for);
+		sleep(delay);
+		delay = delay * 2 > 8 ? 8 : delay * 2;
+	}
+}
+
+/* ---- --cmdline: the NBD root named on the kernel command line ---------- */
+
+/* Apply one NBDOPTS item ("timeout=30", "tls"...) as its option would. */
+static int apply_nbdopt(struct opts *o, char *item)
+{
+	char *val = strchr(item, '=');
+	long long v = -1;
+	if (val)
+		*val++ = 0;
+	if (val && *val)
+		v = number(val, 0, 1 << 30);
+	if (!strcmp(item, "timeout") && v > 0)
+		o->timeout = (unsigned)v;
+	else if ((!strcmp(item, "bs") || !strcmp(item, "blocksize")) &&
+		 legal_block_size(v))
+		o->blksize = (uint32_t)v;
+	else if ((!strcmp(item, "readonly") || !strcmp(item, "ro")) && !val)
+		o->readonly = true;
+	else if (!strcmp(item, "tls") && !val)
+		o->tls = true;
+	else if (!strcmp(item, "cacert") && val && *val)
+		o->tls = true, o->tlso.cafile = val;
+	else if (!strcmp(item, "tls-hostname") && val && *val)
+		o->tls = true, o->tlso.hostname = val;
+	else if (!strcmp(item, "cert") && val && *val)
+		o->tls = true, o->tlso.certfile = val;
+	else if (!strcmp(item, "key") && val && *val)
+		o->tls = true, o->tlso.keyfile = val;
+	else if (!strcmp(item, "pin") && val && *val)
+		o->tls = true, o->tlso.pin = val;
+	else if (!strcmp(item, "name") && val)
+		o->name = val;
+	else if ((!strcmp(item, "persist") && !val) ||
+		 ((!strcmp(item, "connections") || !strcmp(item, "dead-timeout")) && v >= 0))
+		msg("NBDOPTS: '%s' is not supported yet; ignored", item);
+	else
+		return -1;
+	return 0;
+}
+
+static int apply_nbdopts(struct opts *o, char *opts)
+{
+	for (char *item = strtok(opts, ","); item; item = strtok(NULL, ",")) {
+		char copy[256];
+		snprintf(copy, sizeof copy, "%s", item);
+		if (apply_nbdopt(o, item)) {
+			msg("NBDOPTS: cannot use '%s': expected timeout=SEC, bs=N, "
+			    "readonly, tls, cacert=FILE, tls-hostname=NAME, "
+			    "cert=FILE, key=FILE, pin=SHA256, name=EXPORT, persist, "
+			    "connections=N or dead-timeout=SEC", copy);
+			return EXIT_USAGE;
+		}
+	}
+	return EXIT_OK;
+}
+
+/* Read a small text file whole (NUL-terminated); false if unreadable. */
+static bool read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, size - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	return n >= 0;
+}
+
+/* The DHCP root-path: $ROOTPATH, or ROOTPATH= in the /run/net-IFACE.conf
+ * that initramfs-tools' ipconfig writes, or new_root_path= in dracut's
+ * /tmp/net.IFACE.dhcpopts. */
+static bool dhcp_rootpath(char *out, size_t size)
+{
+	static const struct { const char *dir, *prefix, *suffix, *key; } src[] = {
+		{ "/run", "net-", ".conf", "ROOTPATH=" },
+		{ "/tmp", "net.", ".dhcpopts", "new_root_path=" },
+	};
+	const char *env = getenv("ROOTPATH");
+	if (env && *env) {
+		snprintf(out, size, "%s", env);
+		return true;
+	}
+	for (size_t i = 0; i < sizeof src / sizeof src[0]; i++) {
+		DIR *d = opendir(src[i].dir);
+		struct dirent *e;
+		char path[600], text[4096];
+		while (d && (e = readdir(d))) {
+			size_t n = strlen(e->d_name), sl = strlen(src[i].suffix);
+			if (strncmp(e->d_name, src[i].prefix, strlen(src[i].prefix)) != 0 ||
+			    n < sl || strcmp(e->d_name + n - sl, src[i].suffix) != 0)
+				continue;
+			snprintf(path, sizeof path, "%s/%s", src[i].dir, e->d_name);
+			char *v = read_text(path, text, sizeof text) ?
+				  strstr(text, src[i].key) : NULL;
+			if (!v)
+				continue;
+			v += strlen(src[i].key);
+			v += strspn(v, "'\"");
+			v[strcspn(v, "'\"\n")] = 0;
+			if (*v) {
+				snprintf(out, size, "%s", v);
+				closedir(d);
+				return true;
+			}
+		}
+		if (d)
+			closedir(d);
+	}
+	return false;
+}
+
+/* Turn the kernel command line into options for an attach. */
+static int from_cmdline(struct opts *o, struct boot_spec *b)
+{
+	char line[4096], err[1600];
+	if (!read_text(o->cmdline_file, line, sizeof line)) {
+		msg_errno("cannot read %s", o->cmdline_file);
+		return EXIT_USAGE;
+	}
+	int r = bootargs_parse(line, b, err, sizeof err);
+	if (r > 0)
+		msg("%s names no NBD root: expected root=nbd:..., netroot=nbd:... "
+		    "or nbdroot=...", o->cmdline_file);
+	if (r < 0)
+		msg("%s: %s", o->cmdline_file, err);
+	if (r)
+		return EXIT_USAGE;
+	if (b->dhcp) {
+		char rootpath[1400];
+		if (!dhcp_rootpath(rootpath, sizeof rootpath)) {
+			msg("nbdroot=dhcp, but no DHCP root-path was found "
+			    "($ROOTPATH, /run/net-*.conf, /tmp/net.*.dhcpopts)");
+			return EXIT_USAGE;
+		}
+		if (bootargs_rootpath(rootpath, b, err, sizeof err)) {
+			msg("%s", err);
+			return EXIT_USAGE;
+		}
+	}
+	o->action = ACT_ATTACH;
+	o->host = b->host;
+	if (b->port[0])
+		o->port = b->port;
+	o->name = b->name;
+	o->dev = b->dev[0] ? b->dev : "/dev/nbd0";
+	if (!o->retry_set)
+		o->retry_for = DEFAULT_RETRY_FOR;
+	return apply_nbdopts(o, b->opts);
+}
+
+/* Early-boot hygiene for a process that must outlive the initramfs. */
+static void systemd_mark(char **argv)
+{
+	argv[0][0] = '@';
+	for (int fd = 3; fd < 1024; fd++)
+		close(fd);
+}
+
 
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
+	static struct boot_spec boot;
 	int code = parse_args(&o, argc, argv);
 	if (code)
+		return code;
+	if (o.systemd_mark)
+		systemd_mark(argv);
+	if (o.action == ACT_CMDLINE && (code = from_cmdline(&o, &boot)))
 		return code;
 	if (o.action == ACT_CHECK)
 		return check(o.check_dev);
@@ -354,15 +576,15 @@ int main(int argc, char **argv)
 	}
 	if (o.action == ACT_ATTACH && (code = kernel_usable(o.dev)))
 		return code; /* fail before bothering the server */
-	int64_t deadline = now_ms() + (int64_t)o.connect_timeout * 1000;
-	int sock = net_connect(o.host, o.port, o.unix_path, deadline, &code);
-	if (sock < 0)
+	int sock;
+	if ((code = connect_negotiate(&o, &cfg, peer, &sock)))
 		return code;
-	code = net_handshake(&engine, sock, deadline, peer);
-	if (code == EXIT_OK && o.action == ACT_INFO)
+	if (o.action == ACT_INFO)
 		print_info(&o, nego_result(&engine));
-	if (code == EXIT_OK && o.action == ACT_ATTACH)
+	if (o.action == ACT_ATTACH)
 		code = attach(&o, nego_result(&engine), sock, peer);
 	close(sock);
+	if (code == EXIT_OK && o.cmdline_file) /* the device for the hook */
+		printf("%s\n", boot.mount[0] ? boot.mount : o.dev);
 	return code;
 }

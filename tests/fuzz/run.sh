@@ -1,6 +1,7 @@
 #!/bin/sh
-# Run the fuzzers: the handshake engine for FUZZ_SECONDS (default 60) and
-# the certificate DER walk for a third of that, each from its committed seed
+# Run the fuzzers: the handshake engine for FUZZ_SECONDS (default 60), the
+# certificate DER walk and the kernel command-line parser for a third of
+# that each, each from its committed seed
 # corpus (read-only here) plus a scratch corpus in build/.  Committed inputs
 # are replayed first: an input that ever crashed goes into the corpus and
 # stays a regression test.  Any crash, leak, timeout or sanitizer report
@@ -33,5 +34,6 @@ fuzz() { # NAME SECONDS MAXLEN SEEDS
 }
 fuzz nego "$secs" 12000 tests/fuzz/corpus
 fuzz x509 $((secs / 3 + 1)) 8192 tests/fuzz/corpus-x509
+fuzz bootargs $((secs / 3 + 1)) 4096 tests/fuzz/corpus-bootargs
 echo "fuzz: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -1,0 +1,194 @@
+/* bootargs.c - see bootargs.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bootargs.h"
+
+/* Copy 'len' bytes of 'src' into a field; false when it does not fit. */
+static bool field(char *dst, size_t size, const char *src, size_t len)
+{
+	if (len >= size)
+		return false;
+	memcpy(dst, src, len);
+	dst[len] = 0;
+	return true;
+}
+
+static bool all_digits(const char *s, size_t len)
+{
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static int bad(char *err, size_t errlen, const char *what, const char *text,
+	       const char *expected)
+{
+	snprintf(err, errlen, "malformed %s'%s': expected %s", what, text, expected);
+	return -1;
+}
+
+/* "/dev/nbdX" from "nbdX" or "/dev/nbdX". */
+static bool set_dev(struct boot_spec *b, const char *v, size_t len)
+{
+	if (len > 5 && strncmp(v, "/dev/", 5) == 0)
+		return field(b->dev, sizeof b->dev, v, len) &&
+		       strncmp(v + 5, "nbd", 3) == 0;
+	if (len < 4 || strncmp(v, "nbd", 3) != 0 || !all_digits(v + 3, len - 3))
+		return false;
+	snprintf(b->dev, sizeof b->dev, "/dev/%.*s", (int)len, v);
+	return true;
+}
+
+/* HOST part, bracketed IPv6 allowed; *rest points after it. */
+static bool take_host(struct boot_spec *b, const char *s, const char **rest,
+		      const char *stops)
+{
+	if (*s == '[') {
+		const char *e = strchr(s, ']');
+		if (!e || !field(b->host, sizeof b->host, s + 1, (size_t)(e - s - 1)) ||
+		    e == s + 1)
+			return false;
+		*rest = e + 1;
+		return true;
+	}
+	size_t n = strcspn(s, stops);
+	*rest = s + n;
+	return n > 0 && field(b->host, sizeof b->host, s, n);
+}
+
+/* PORT_OR_EXPORT, or PORT/EXPORT: a number is a port, anything else a name. */
+static bool port_or_name(struct boot_spec *b, const char *s, size_t len)
+{
+	const char *slash = memchr(s, '/', len);
+	if (slash && all_digits(s, (size_t)(slash - s)))
+		return field(b->port, sizeof b->port, s, (size_t)(slash - s)) &&
+		       field(b->name, sizeof b->name, slash + 1,
+			     len - (size_t)(slash - s) - 1);
+	if (all_digits(s, len))
+		return field(b->port, sizeof b->port, s, len);
+	return field(b->name, sizeof b->name, s, len);
+}
+
+/* dracut: nbd:SERVER:PORT_OR_EXPORT[:FSTYPE[:ROOTFLAGS[:NBDOPTS]]] */
+static int parse_dracut(struct boot_spec *b, const char *v, char *err, size_t errlen)
+{
+	static const char expect[] = "nbd:SERVER:PORT_OR_EXPORT[:FSTYPE[:ROOTFLAGS[:NBDOPTS]]]";
+	const char *p;
+	if (!take_host(b, v, &p, ":") || *p != ':')
+		return bad(err, errlen, b->source, v, expect);
+	p++;
+	char *const dst[] = { NULL, b->fstype, b->rootflags, b->opts };
+	const size_t size[] = { 0, sizeof b->fstype, sizeof b->rootflags, sizeof b->opts };
+	for (int i = 0; i < 4; i++) {
+		/* the last field (NBDOPTS) takes the rest, colons and all */
+		size_t n = i == 3 ? strlen(p) : strcspn(p, ":");
+		bool ok = i == 0 ? n > 0 && port_or_name(b, p, n)
+				 : field(dst[i], size[i], p, n);
+		if (!ok)
+			return bad(err, errlen, b->source, v, expect);
+		p += n;
+		if (*p != ':')
+			break;
+		p++;
+	}
+	return 0;
+}
+
+/* initramfs-tools: SERVER,EXPORT_OR_PORT[,nbdX] or [SERVER][:PORT]/EXPORT */
+static int parse_debian(struct boot_spec *b, const char *v, char *err, size_t errlen)
+{
+	static const char expect[] = "SERVER,EXPORT,nbdX or SERVER:/EXPORT or "
+		"SERVER[:PORT]/EXPORT or [V6ADDR]:[PORT]/EXPORT or dhcp";
+	const char *p;
+	if (!*v || !strcmp(v, "dhcp")) {
+		b->dhcp = true;
+		return 0;
+	}
+	if (strchr(v, ',') && *v != '[') {
+		size_t n = strcspn(v, ",");
+		const char *second = v + n + 1;
+		size_t m = strcspn(second, ",");
+		if (!n || !m || !field(b->host, sizeof b->host, v, n) ||
+		    !port_or_name(b, second, m) ||
+		    (second[m] == ',' && !set_dev(b, second + m + 1, strlen(second + m + 1))))
+			return bad(err, errlen, b->source, v, expect);
+		return 0;
+	}
+	if (!take_host(b, v, &p, ":/"))
+		return bad(err, errlen, b->source, v, expect);
+	if (*p == ':') {
+		p++;
+		size_t n = strcspn(p, "/");
+		if (n && (!all_digits(p, n) || !field(b->port, sizeof b->port, p, n)))
+			return bad(err, errlen, b->source, v, expect);
+		p += n;
+	}
+	if (*p != '/' || !field(b->name, sizeof b->name, p + 1, strlen(p + 1)))
+		return bad(err, errlen, b->source, v, expect);
+	return 0;
+}
+
+int bootargs_rootpath(const char *rp, struct boot_spec *b, char *err, size_t errlen)
+{
+	b->source = "DHCP root-path ";
+	b->dhcp = false;
+	if (!strncmp(rp, "nbd:", 4))
+		return parse_dracut(b, rp + 4, err, errlen);
+	int r = parse_debian(b, rp, err, errlen);
+	if (!r && b->dhcp)
+		return bad(err, errlen, b->source, rp, "a server and export");
+	return r;
+}
+
+/* The value of parameter 'key' ("nbdroot=") in 'line', copied to 'out';
+ * the last occurrence wins, as in the kernel. */
+static bool param(const char *line, const char *key, char *out, size_t size)
+{
+	bool found = false;
+	size_t klen = strlen(key);
+	for (const char *p = line; *p;) {
+		p += strspn(p, " \t\n");
+		size_t n = strcspn(p, " \t\n");
+		if (n >= klen && !strncmp(p, key, klen)) {
+			found = true;
+			field(out, size, p + klen, n - klen < size ? n - klen : size - 1);
+		}
+		p += n;
+	}
+	return found;
+}
+
+int bootargs_parse(const char *line, struct boot_spec *b, char *err, size_t errlen)
+{
+	char root[1400] = "", v[1400] = "", dev[64] = "";
+	memset(b, 0, sizeof *b);
+	param(line, "root=", root, sizeof root);
+	if (!strncmp(root, "nbd:", 4)) {
+		b->source = "root=";
+		return parse_dracut(b, root + 4, err, errlen);
+	}
+	if (param(line, "netroot=", v, sizeof v) && !strncmp(v, "nbd:", 4)) {
+		b->source = "netroot=";
+		return parse_dracut(b, v + 4, err, errlen);
+	}
+	if (!param(line, "nbdroot=", v, sizeof v))
+		return 1;
+	b->source = "nbdroot=";
+	if (parse_debian(b, v, err, errlen))
+		return -1;
+	if (param(line, "nbddev=", dev, sizeof dev) && !b->dev[0] &&
+	    !set_dev(b, dev, strlen(dev)))
+		return bad(err, errlen, "nbddev=", dev, "nbdX or /dev/nbdX");
+	if (!strncmp(root, "/dev/nbd", 8)) {
+		size_t n = 5 + 3 + strspn(root + 8, "0123456789");
+		if (!field(b->mount, sizeof b->mount, root, strlen(root)) ||
+		    (root[n] && root[n] != 'p') ||
+		    (!b->dev[0] && !set_dev(b, root, n)))
+			return bad(err, errlen, "root=", root, "/dev/nbdX or /dev/nbdXpN");
+	}
+	return 0;
+}

@@ -1,0 +1,46 @@
+/*
+ * bootargs.h - the NBD root on a kernel command line, in the spellings that
+ * existing initramfs setups already use:
+ *
+ *   dracut:           root=nbd:SERVER:PORT_OR_EXPORT[:FSTYPE[:ROOTFLAGS[:NBDOPTS]]]
+ *                     (also as netroot=nbd:...; SERVER:PORT/EXPORT in the
+ *                     second position names both)
+ *   initramfs-tools:  nbdroot=SERVER,EXPORT_OR_PORT,nbdX
+ *                     nbdroot=SERVER:/EXPORT | SERVER[:PORT]/EXPORT
+ *                     nbdroot=[V6ADDR]:/EXPORT | [V6ADDR]:PORT/EXPORT
+ *                     nbdroot=dhcp (or empty): from the DHCP root-path
+ *                     with nbddev=nbdX or root=/dev/nbdX choosing the device
+ *
+ * Pure parsing, no I/O: the caller reads /proc/cmdline and the DHCP file.
+ */
+#ifndef BOOTARGS_H
+#define BOOTARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct boot_spec {
+	char host[256];
+	char port[16];       /* "" means the default */
+	char name[1024];     /* export name */
+	char dev[64];        /* /dev/nbdX to attach; "" means /dev/nbd0 */
+	char mount[64];      /* what to mount when root=/dev/nbdXpN said so */
+	char fstype[32];
+	char rootflags[256];
+	char opts[1024];     /* NBDOPTS: comma-separated */
+	bool dhcp;           /* server and export come from DHCP root-path */
+	const char *source;  /* "root=nbd:", "netroot=", "nbdroot=" */
+};
+
+/* Parse a whole kernel command line.  Returns 0 and fills 'b'; 1 when the
+ * line names no NBD root; -1 with a sentence in 'err' (quoting the
+ * offending text and what was expected) when it is malformed. */
+int bootargs_parse(const char *cmdline, struct boot_spec *b, char *err,
+		   size_t errlen);
+
+/* Fill server and export from a DHCP root-path value, in any nbdroot=
+ * spelling (optionally prefixed "nbd:").  Returns 0 or -1 with 'err'. */
+int bootargs_rootpath(const char *rootpath, struct boot_spec *b, char *err,
+		      size_t errlen);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * test_bootargs.c - every kernel command-line spelling nbdc accepts, and
+ * malformed ones reported with the offending text.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "bootargs.h"
+
+static int passed, failed;
+
+struct want {
+	const char *line;
+	int r;
+	bool dhcp; /* after r: no padding between them */
+	const char *host, *port, *name, *dev, *fstype, *rootflags, *opts, *mount;
+};
+
+static const struct want cases[] = {
+	/* dracut */
+	{ "quiet root=nbd:10.0.2.2:10809 rw", 0, 0, "10.0.2.2", "10809", "", "", "", "", "", "" },
+	{ "root=nbd:srv:rootfs", 0, 0, "srv", "", "rootfs", "", "", "", "", "" },
+	{ "root=nbd:srv:10809/rootfs:ext4:ro,noatime:timeout=30,tls,cacert=/etc/ca.pem", 0, 0,
+	  "srv", "10809", "rootfs", "", "ext4", "ro,noatime", "timeout=30,tls,cacert=/etc/ca.pem", "" },
+	{ "root=nbd:[fd00::2]:10810:xfs", 0, 0, "fd00::2", "10810", "", "", "xfs", "", "", "" },
+	{ "root=nbd:srv:exp:::bs=4096", 0, 0, "srv", "", "exp", "", "", "", "bs=4096", "" },
+	{ "netroot=nbd:10.0.2.2:disk:ext4", 0, 0, "10.0.2.2", "", "disk", "", "ext4", "", "", "" },
+	/* initramfs-tools */
+	{ "nbdroot=10.0.2.2,root,nbd1", 0, 0, "10.0.2.2", "", "root", "/dev/nbd1", "", "", "", "" },
+	{ "nbdroot=10.0.2.2,10809,nbd2", 0, 0, "10.0.2.2", "10809", "", "/dev/nbd2", "", "", "", "" },
+	{ "nbdroot=srv:/export root=/dev/nbd3", 0, 0, "srv", "", "export", "/dev/nbd3", "", "", "", "/dev/nbd3" },
+	{ "nbdroot=srv:10811/export nbddev=nbd4", 0, 0, "srv", "10811", "export", "/dev/nbd4", "", "", "", "" },
+	{ "nbdroot=srv/export", 0, 0, "srv", "", "export", "", "", "", "", "" },
+	{ "nbdroot=[fd00::1]:/exp", 0, 0, "fd00::1", "", "exp", "", "", "", "", "" },
+	{ "nbdroot=[fd00::1]:10812/exp root=/dev/nbd0p1", 0, 0, "fd00::1", "10812", "exp", "/dev/nbd0", "", "", "", "/dev/nbd0p1" },
+	{ "nbdroot=dhcp", 0, 1, "", "", "", "", "", "", "", "" },
+	{ "nbdroot= quiet", 0, 1, "", "", "", "", "", "", "", "" },
+	/* none */
+	{ "root=/dev/sda1 quiet", 1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	/* malformed: reported, with the text */
+	{ "root=nbd:", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ "root=nbd:srv", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ "root=nbd:[fd00::1:10809", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ "nbdroot=srv:abc/exp", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ "nbdroot=srv", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ "nbdroot=srv,exp,sda", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ "nbdroot=srv:/e nbddev=hda", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ "nbdroot=srv:/e root=/dev/nbd0x", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+};
+
+static bool same(const char *a, const char *b)
+{
+	return !strcmp(a, b);
+}
+
+int main(void)
+{
+	char err[512];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct want *w = &cases[i];
+		struct boot_spec b;
+		err[0] = 0;
+		int r = bootargs_parse(w->line, &b, err, sizeof err);
+		bool ok = r == w->r;
+		if (ok && r == 0)
+			ok = same(b.host, w->host) && same(b.port, w->port) &&
+			     same(b.name, w->name) && same(b.dev, w->dev) &&
+			     same(b.fstype, w->fstype) && same(b.rootflags, w->rootflags) &&
+			     same(b.opts, w->opts) && same(b.mount, w->mount) && b.dhcp == w->dhcp;
+		if (ok && r < 0) /* the message quotes the offending text */
+			ok = strstr(err, "malformed") && strstr(err, "expected") && strchr(err, '\'');
+		if (ok) {
+			passed++;
+		} else {
+			failed++;
+			fprintf(stderr, "FAIL '%s': r=%d host=%s port=%s name=%s dev=%s fs=%s "
+				"flags=%s opts=%s mount=%s err=%s\n", w->line, r,
+				r ? "" : b.host, r ? "" : b.port, r ? "" : b.name,
+				r ? "" : b.dev, r ? "" : b.fstype, r ? "" : b.rootflags,
+				r ? "" : b.opts, r ? "" : b.mount, err);
+		}
+	}
+	/* DHCP root-path in either spelling */
+	struct boot_spec b;
+	memset(&b, 0, sizeof b);
+	if (!bootargs_rootpath("10.0.2.2:10809/root", &b, err, sizeof err) &&
+	    same(b.host, "10.0.2.2") && same(b.port, "10809") && same(b.name, "root"))
+		passed++;
+	else
+		failed++, fprintf(stderr, "FAIL rootpath debian\n");
+	memset(&b, 0, sizeof b);
+	if (!bootargs_rootpath("nbd:srv:exp:ext4", &b, err, sizeof err) &&
+	    same(b.host, "srv") && same(b.name, "exp") && same(b.fstype, "ext4"))
+		passed++;
+	else
+		failed++, fprintf(stderr, "FAIL rootpath dracut\n");
+	if (bootargs_rootpath("", &b, err, sizeof err) == -1)
+		passed++;
+	else
+		failed++, fprintf(stderr, "FAIL empty rootpath\n");
+	printf("bootargs: %d passed, %d failed\n", passed, failed);
+	return failed != 0;
+}

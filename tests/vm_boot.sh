@@ -1,0 +1,89 @@
+#!/bin/bash
+# Network root boot in a VM: the kernel command-line syntaxes of dracut and
+# initramfs-tools, plain and TLS, reach the real root's init through nbdc
+# and contrib/busybox/init; nbdc survives switch_root (-m); a wrong export
+# fails clearly without hanging; a server that starts late is waited for.
+cd "$(dirname "$0")/.." || exit 2
+. tests/lib.sh
+. tests/vm/netroot.sh
+SUITE=vm-boot
+T=$(mktemp -d)
+PIDS=""
+cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+sh tests/vm/kernel.sh || { not_ok "kernel fetch"; finish; exit 1; }
+sh tests/certs.sh "$T/pki" || { not_ok "certificates"; finish; exit 1; }
+netroot_rootfs "$T/root.img" || { not_ok "root image"; finish; exit 1; }
+
+P_PLAIN=$(free_port)
+nbdkit -f -r -i 127.0.0.1 -p "$P_PLAIN" file "$T/root.img" 2>>"$T/servers.log" & PIDS="$PIDS $!"
+P_TLS=$(free_port)
+nbdkit -f -r -i 127.0.0.1 -p "$P_TLS" --tls=require --tls-certificates="$T/pki" \
+	file "$T/root.img" 2>>"$T/servers.log" & PIDS="$PIDS $!"
+P_NAMED=$(free_port)   # qemu-nbd knows only the export "root"
+qemu-nbd -f raw -r -b 127.0.0.1 -p "$P_NAMED" -x root -t "$T/root.img" 2>>"$T/servers.log" & PIDS="$PIDS $!"
+for p in $P_PLAIN $P_TLS $P_NAMED; do wait_listen "$p" || not_ok "server on $p did not start"; done
+H=10.0.2.2
+
+# boot NAME "CMDLINE" -> console in $T/NAME.log; true if the root's init ran
+boot() {
+	name=$1 cmdline=$2
+	netroot_initramfs "$T/i-$name"
+	mkdir -p "$T/i-$name/etc/nbdc" && cp "$T/pki/ca-cert.pem" "$T/i-$name/etc/nbdc/ca.pem"
+	APPEND="$cmdline nbdc.rescue=poweroff" DONE_MARK=NBDROOT-OK \
+		sh tests/vm/boot.sh "$T/i-$name" "$T/$name.raw" 120
+	r=$?
+	tr -d '\r' <"$T/$name.raw" >"$T/$name.log"
+	return $r
+}
+# expect_root NAME "CMDLINE" DEVICE: booted, / is DEVICE, nbdc alive, I/O ok
+expect_root() {
+	name=$1 cmdline=$2 dev=$3
+	if boot "$name" "$cmdline" &&
+	   grep -q "^NBDROOT-MOUNT $dev / ext4" "$T/$name.log" &&
+	   grep -q "^NBDROOT-READ this file lives on the NBD root" "$T/$name.log"; then
+		ok "$name: $cmdline"
+	else
+		not_ok "$name: $cmdline"; grep -E '^(nbdc|nbdroot|NBD)' "$T/$name.log" | sed 's/^/     | /'
+	fi
+	grep -q "^NBDC-ALIVE .*@sbin/nbdc --cmdline -m" "$T/$name.log" &&
+		ok "$name: nbdc survived switch_root, marked '@'" ||
+		not_ok "$name: nbdc survived switch_root, marked '@'"
+	grep -h "^NBDROOT-INIT" "$T/$name.log" | sed "s/^/VMINFO $name: /"
+}
+
+expect_root dracut-port-export "root=nbd:$H:$P_PLAIN/root" /dev/nbd0
+expect_root dracut-fstype-flags "root=nbd:$H:$P_PLAIN:ext4:ro" /dev/nbd0
+expect_root dracut-netroot "netroot=nbd:$H:$P_NAMED/root:ext4" /dev/nbd0
+expect_root dracut-tls "root=nbd:$H:$P_TLS/root:ext4:ro:tls,cacert=/etc/nbdc/ca.pem,timeout=30" /dev/nbd0
+expect_root debian-port-export "nbdroot=$H:$P_NAMED/root root=/dev/nbd0" /dev/nbd0
+expect_root debian-comma-device "nbdroot=$H,$P_PLAIN,nbd2" /dev/nbd2
+expect_root debian-nbddev "nbdroot=$H:$P_NAMED/root nbddev=nbd1" /dev/nbd1
+# nbdroot=dhcp: the root-path arrives as ROOTPATH, the way a DHCP client
+# hands it on (qemu's DHCP server cannot send option 17; the kernel passes
+# ROOTPATH= from its command line to /init's environment).
+expect_root debian-dhcp-rootpath "nbdroot=dhcp ROOTPATH=$H:$P_NAMED/root" /dev/nbd0
+
+# A wrong export name: the console names host and export; no hang.
+start=$(date +%s)
+boot wrong-export "root=nbd:$H:$P_NAMED/nosuch"
+took=$(( $(date +%s) - start ))
+if grep -q "$H:$P_NAMED: export 'nosuch': no such export" "$T/wrong-export.log" &&
+   grep -q "nbdroot: nbdc could not attach the NBD root" "$T/wrong-export.log" &&
+   grep -q "powering off" "$T/wrong-export.log" && [ $took -lt 60 ]; then
+	ok "wrong export: clear message naming host and export, rescue path taken (${took} s)"
+else
+	not_ok "wrong export (${took} s)"; grep -E '^(nbdc|nbdroot)' "$T/wrong-export.log" | sed 's/^/     | /'
+fi
+
+# The server appears 10 s after the guest starts: the retry loop waits.
+P_LATE=$(free_port)
+( sleep 10; exec nbdkit -f -r -i 127.0.0.1 -p "$P_LATE" file "$T/root.img" ) 2>>"$T/servers.log" &
+PIDS="$PIDS $!"
+if boot late-server "root=nbd:$H:$P_LATE/root" &&
+   grep -q "attempt 1 failed; retrying" "$T/late-server.log"; then
+	ok "late server: retried ($(grep -c 'failed; retrying' "$T/late-server.log") attempts) and booted"
+else
+	not_ok "late server"; grep -E '^(nbdc|nbdroot|NBD)' "$T/late-server.log" | sed 's/^/     | /'
+fi
+finish
