@@ -25,12 +25,14 @@ echo "nbdroot=dhcp" >"$T/c5"
 env -u ROOTPATH "$NBDC" --cmdline "$T/c5" >"$T/out" 2>&1
 expect "nbdroot=dhcp without a root-path" 1 $? "no DHCP root-path was found" "$T/out"
 
-# Retry: nothing listens; 3 s budget; one line per attempt, then the cause.
+# Retry: nothing listens; 4 s budget (attempts at 0, 1 and 3 s, then the
+# next delay would pass it); one line per attempt, then the cause.
 port=$(free_port)
 start=$(date +%s)
-"$NBDC" --info --retry-for 3 127.0.0.1 "$port" >"$T/out" 2>&1; rc=$?
+"$NBDC" --info --retry-for 4 127.0.0.1 "$port" >"$T/out" 2>&1; rc=$?
 took=$(( $(date +%s) - start ))
 expect "retry gives up with the connect error" 3 $rc "attempt 2 failed; retrying in 2 s" "$T/out"
+grep -q "attempt 3 failed" "$T/out" && not_ok "retry went past its budget" || ok "no attempt past the budget"
 [ $took -le 6 ] && ok "retry stops within its budget (${took} s)" || not_ok "retry took ${took} s"
 # A server that starts 2 s late is found.
 port=$(free_port)
