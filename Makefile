@@ -81,14 +81,19 @@ build/fuzz_x509: tests/fuzz/fuzz_x509.c x509_der.c x509_der.h | $(STAMP)
 build/fuzz_bootargs: tests/fuzz/fuzz_bootargs.c bootargs.c bootargs.h | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_bootargs.c bootargs.c
-fuzz: build/fuzz_nego build/fuzz_x509 build/fuzz_bootargs
+# The PEM loaders (trust anchors, chain, key), compiled with tls_bearssl.c.
+build/fuzz_pem: tests/fuzz/fuzz_pem.c tls_bearssl.c status.c x509_der.c $(TLS_LIBS) | $(STAMP)
+	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $(WARN) -I. $(TLS_CFLAGS) -o $@ \
+		tests/fuzz/fuzz_pem.c status.c x509_der.c $(TLS_LIBS)
+fuzz: build/fuzz_nego build/fuzz_x509 build/fuzz_bootargs build/fuzz_pem
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
 
 # Static analysis, configured by .clang-tidy and the flags below.
 lint: | $(STAMP)
 	@sh tests/lint.sh
 
-check: nbdc build/nbdc-alloc build/test_nego build/test_nego_asan build/nbdc-asan build/test_x509 build/test_bootargs build/fuzz_nego build/fuzz_x509 build/fuzz_bootargs
+check: nbdc build/nbdc-alloc build/test_nego build/test_nego_asan build/nbdc-asan build/test_x509 build/test_bootargs build/fuzz_nego build/fuzz_x509 build/fuzz_bootargs build/fuzz_pem
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/run-all.sh
 
 unit: build/test_nego

@@ -257,14 +257,12 @@ static unsigned char *read_file(const char *path, size_t *len)
 
 typedef int pem_fn(void *ctx, const char *name, unsigned char *der, size_t len);
 
-/* Decode every PEM object in 'path' and hand each to 'fn' (which keeps the
- * DER or frees it).  Returns the number of objects, or -1. */
-static int pem_each(const char *path, pem_fn *fn, void *ctx)
+/* Decode every PEM object in pem[0..len) and hand each to 'fn' (which keeps
+ * the DER or frees it).  Returns the number of objects, or -1. */
+static int pem_each_buf(const unsigned char *pem, size_t len, pem_fn *fn,
+			void *ctx)
 {
-	size_t len, off = 0;
-	unsigned char *pem = read_file(path, &len);
-	if (!pem)
-		return -1;
+	size_t off = 0;
 	br_pem_decoder_context pc;
 	br_pem_decoder_init(&pc);
 	struct blob obj = { 0 };
@@ -275,6 +273,7 @@ static int pem_each(const char *path, pem_fn *fn, void *ctx)
 		switch (br_pem_decoder_event(&pc)) {
 		case BR_PEM_BEGIN_OBJ:
 			snprintf(name, sizeof name, "%s", br_pem_decoder_name(&pc));
+			free(obj.data);
 			obj.data = malloc(len);
 			obj.len = 0;
 			obj.cap = len;
@@ -292,12 +291,21 @@ static int pem_each(const char *path, pem_fn *fn, void *ctx)
 		}
 	}
 	free(obj.data);
-	free(pem);
-	if (bad) {
-		msg("%s: not a valid PEM file", path);
+	return bad ? -1 : count;
+}
+
+/* pem_each_buf over the contents of the file 'path'. */
+static int pem_each(const char *path, pem_fn *fn, void *ctx)
+{
+	size_t len;
+	unsigned char *pem = read_file(path, &len);
+	if (!pem)
 		return -1;
-	}
-	return count;
+	int r = pem_each_buf(pem, len, fn, ctx);
+	free(pem);
+	if (r < 0)
+		msg("%s: not a valid PEM file", path);
+	return r;
 }
 
 static void *copy(const void *p, size_t len)

@@ -54,6 +54,21 @@ int main(int argc, char **argv)
 		free(copy);
 	}
 	CHECK("every truncation fails to match", bad == 0);
+	/* The outer length (server-controlled): exact, one past, type maximum. */
+	static unsigned char v[65536 + 8];
+	size_t outer = (size_t)cert[2] << 8 | cert[3];
+	CHECK("outer length is 2-byte long form", cert[1] == 0x82 && outer + 4 == clen);
+	memcpy(v, cert, clen);
+	CHECK("outer length exact", x509_spki(v, clen, &spki, &len) == 0);
+	v[2] = (unsigned char)((outer + 1) >> 8), v[3] = (unsigned char)(outer + 1);
+	CHECK("outer length one past", x509_spki(v, clen, &spki, &len) == -1 &&
+	      x509_has_ip(v, clen, lo, 4) == -1);
+	v[0] = 0x30, v[1] = 0x84, v[2] = v[3] = v[4] = v[5] = 0xff;
+	memcpy(v + 6, cert + 4, clen - 4);
+	CHECK("outer length 0xffffffff", x509_spki(v, clen + 2, &spki, &len) == -1 &&
+	      x509_has_ip(v, clen + 2, lo, 4) == -1);
+	v[1] = 0x85;
+	CHECK("5-byte length form refused", x509_spki(v, clen + 2, &spki, &len) == -1);
 	uint8_t out[32], hex[32];
 	CHECK("pin base64", pin_parse("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", out) == 0 &&
 	      out[0] == 0xe3 && out[31] == 0x55);

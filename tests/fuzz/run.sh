@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run the fuzzers: the handshake engine for FUZZ_SECONDS (default 60), the
-# certificate DER walk and the kernel command-line parser for a third of
-# that each, each from its committed seed
+# certificate DER walk, the kernel command-line parser and the PEM loaders
+# for a third of that each, each from its committed seed
 # corpus (read-only here) plus a scratch corpus in build/.  Committed inputs
 # are replayed first: an input that ever crashed goes into the corpus and
 # stays a regression test.  Any crash, leak, timeout or sanitizer report
@@ -9,9 +9,10 @@
 cd "$(dirname "$0")/../.." || exit 2
 secs=${FUZZ_SECONDS:-60}
 pass=0 fail=0
-fuzz() { # NAME SECONDS MAXLEN SEEDS
-	name=$1 t=$2 maxlen=$3 seeds=$4
+fuzz() { # NAME SECONDS MAXLEN SEEDS [MORE-SEEDS]
+	name=$1 t=$2 maxlen=$3 seeds=$4 more=${5:-}
 	mkdir -p "build/fuzz-work-$name"
+	[ -n "$more" ] && cp "$more"/* "build/fuzz-work-$name/"
 	if ! "./build/fuzz_$name" -runs=0 "$seeds" >"build/fuzz-$name-replay.log" 2>&1; then
 		tail -30 "build/fuzz-$name-replay.log"
 		echo "FAIL $name: a committed corpus input fails"
@@ -35,5 +36,11 @@ fuzz() { # NAME SECONDS MAXLEN SEEDS
 fuzz nego "$secs" 12000 tests/fuzz/corpus
 fuzz x509 $((secs / 3 + 1)) 8192 tests/fuzz/corpus-x509
 fuzz bootargs $((secs / 3 + 1)) 4096 tests/fuzz/corpus-bootargs
+# Key seeds are made fresh: no private key is committed, not even a test one.
+K=build/fuzz-pem-keys
+rm -rf "$K" && mkdir -p "$K/pki" && sh tests/certs.sh "$K/pki" &&
+	{ printf '\2'; cat "$K/pki/client-key.pem"; } >"$K/eckey" &&
+	{ printf '\2'; cat "$K/pki/server-key.pem"; } >"$K/rsakey" && rm -rf "$K/pki"
+fuzz pem $((secs / 3 + 1)) 8192 tests/fuzz/corpus-pem "$K"
 echo "fuzz: $pass passed, $fail failed"
 [ $fail = 0 ]

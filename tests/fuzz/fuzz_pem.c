@@ -1,0 +1,22 @@
+/*
+ * fuzz_pem.c - libFuzzer harness for the PEM loading path: trust anchors
+ * (-A), client certificate chain (-F) and private key (-K), from arbitrary
+ * bytes.  It compiles tls_bearssl.c into itself to reach its static
+ * loaders, and frees what they kept so LeakSanitizer sees real leaks only.
+ */
+/* Deliberate: the loaders are static; the harness is one unit with them. */
+#include "../../tls_bearssl.c" // NOLINT(bugprone-suspicious-include)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	pem_fn *const loaders[] = { add_anchor, add_chain_cert, add_key };
+	pem_each_buf(data + 1, size - 1, loaders[data[0] % 3], NULL);
+	free_setup();
+	for (size_t i = 0; i < T.nchain; i++)
+		free((void *)T.chain[i].data);
+	T.nchain = 0;
+	T.have_client_key = false;
+	return 0;
+}
