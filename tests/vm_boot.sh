@@ -56,6 +56,7 @@ expect_root dracut-port-export "root=nbd:$H:$P_PLAIN/root" /dev/nbd0
 expect_root dracut-fstype-flags "root=nbd:$H:$P_PLAIN:ext4:ro" /dev/nbd0
 expect_root dracut-netroot "netroot=nbd:$H:$P_NAMED/root:ext4" /dev/nbd0
 expect_root dracut-tls "root=nbd:$H:$P_TLS/root:ext4:ro:tls,cacert=/etc/nbdc/ca.pem,timeout=30" /dev/nbd0
+expect_root dracut-netroot-tls "netroot=nbd:$H:$P_TLS/root:ext4::tls,cacert=/etc/nbdc/ca.pem" /dev/nbd0
 expect_root debian-port-export "nbdroot=$H:$P_NAMED/root root=/dev/nbd0" /dev/nbd0
 expect_root debian-comma-device "nbdroot=$H,$P_PLAIN,nbd2" /dev/nbd2
 expect_root debian-nbddev "nbdroot=$H:$P_NAMED/root nbddev=nbd1" /dev/nbd1
