@@ -119,6 +119,9 @@ install: nbdc
 			$(DESTDIR)/usr/lib/dracut/modules.d/95nbdc/$$f || exit 1; done
 	install -D -m 755 contrib/busybox/init $(DESTDIR)/usr/share/nbdc/busybox-init
 	install -D -m 755 contrib/busybox/udhcpc.script $(DESTDIR)/usr/share/nbdc/udhcpc.script
+	if [ "$(NBD_CLIENT_COMPAT)" = 1 ]; then \
+		mkdir -p $(DESTDIR)/sbin && \
+		ln -sf $(PREFIX)/sbin/nbdc $(DESTDIR)/sbin/nbd-client; fi
 
 clean:
 	rm -f nbdc

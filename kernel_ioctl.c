@@ -189,8 +189,13 @@ static int hold(int fd, const struct attach *a, int errfd)
 	return r < 0 ? EXIT_KERNEL : EXIT_OK;
 }
 
+/* Leave the caller's session.  stdin and stdout go to /dev/null; stderr is
+ * kept when it is a terminal or a file (late messages stay visible), but a
+ * pipe or socket is swapped for the console: `$(nbdc ... 2>&1)` in a boot
+ * script must not wait for the device to be detached. */
 static void detach_session(void)
 {
+	struct stat st;
 	setsid();
 	if (chdir("/") < 0) { /* stay where we are */ }
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -198,6 +203,15 @@ static void detach_session(void)
 		dup2(null, 0);
 		dup2(null, 1);
 		close(null);
+	}
+	if (fstat(2, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+		int con = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+		if (con < 0)
+			con = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (con >= 0) {
+			dup2(con, 2);
+			close(con);
+		}
 	}
 }
 

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,9 @@ struct opts {
 	uint32_t blksize;
 	unsigned timeout, connect_timeout, retry_for;
 	bool retry_set, readonly, nofork, tls, systemd_mark;
+	bool persist, swap, nonetlink, no_optgo, dump;
+	unsigned connections;
+	uint64_t size_override;
 	const char *cmdline_file;
 	struct tls_options tlso;
 };
@@ -96,7 +100,8 @@ static bool legal_block_size(long long v)
 	return v >= KERNEL_MIN_BLOCK && v <= KERNEL_MAX_BLOCK && !(v & (v - 1));
 }
 
-enum { OPT_INFO = 256, OPT_CONNECT_TIMEOUT, OPT_PIN, OPT_CMDLINE, OPT_RETRY };
+enum { OPT_INFO = 256, OPT_CONNECT_TIMEOUT, OPT_PIN, OPT_CMDLINE, OPT_RETRY,
+       OPT_DUMP };
 
 static const struct option long_opts[] = {
 	{ "name", required_argument, NULL, 'N' },
@@ -121,8 +126,148 @@ static const struct option long_opts[] = {
 	{ "systemd-mark", no_argument, NULL, 'm' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
+	/* nbd-client's spellings (also with one dash: getopt_long_only) */
+	{ "persist", no_argument, NULL, 'p' },
+	{ "swap", no_argument, NULL, 's' },
+	{ "nonetlink", no_argument, NULL, 'L' },
+	{ "connections", required_argument, NULL, 'C' },
+	{ "certfile", required_argument, NULL, 'F' },
+	{ "keyfile", required_argument, NULL, 'K' },
+	{ "cacertfile", required_argument, NULL, 'A' },
+	{ "tlshostname", required_argument, NULL, 'H' },
+	{ "enable-tls", no_argument, NULL, 'x' },
+	{ "identifier", required_argument, NULL, 'i' },
+	{ "dead-timeout", required_argument, NULL, 'D' },
+	{ "no-optgo", no_argument, NULL, 'g' },
+	{ "size", required_argument, NULL, 'B' },
+	{ "preinit", no_argument, NULL, 'P' },
+	{ "priority", required_argument, NULL, 'y' },
+	{ "sdp", no_argument, NULL, 'S' },
+	{ "dump-options", no_argument, NULL, OPT_DUMP }, /* for tests */
 	{ 0, 0, 0, 0 },
 };
+
+/* "nbd3" or "/dev/nbd3". */
+static bool is_nbd_name(const char *s)
+{
+	if (!strncmp(s, "/dev/", 5))
+		s += 5;
+	return !strncmp(s, "nbd", 3) && s[3] && strspn(s + 3, "0123456789") == strlen(s + 3);
+}
+
+/* An nbdtab(5) option without a value. */
+static bool nbdtab_flag(struct opts *o, const char *item)
+{
+	static const struct { const char *name; size_t off; } flags[] = {
+		{ "persist", offsetof(struct opts, persist) },
+		{ "swap", offsetof(struct opts, swap) },
+		{ "no_optgo", offsetof(struct opts, no_optgo) },
+		{ "readonly", offsetof(struct opts, readonly) },
+		{ "nonetlink", offsetof(struct opts, nonetlink) },
+		{ "systemd_mark", offsetof(struct opts, systemd_mark) },
+	};
+	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+		if (!strcmp(item, flags[i].name)) {
+			*(bool *)((char *)o + flags[i].off) = true;
+			return true;
+		}
+	if (!strcmp(item, "unix")) { /* the host field is a socket path */
+		o->unix_path = o->host;
+		o->host = "localhost";
+		return true;
+	}
+	if (!strcmp(item, "sdp")) {
+		msg("note: nbdtab option 'sdp' is not used by nbdc; ignored");
+		return true;
+	}
+	return false;
+}
+
+/* One nbdtab(5) option; false if unknown or malformed. */
+static bool nbdtab_option(struct opts *o, char *item)
+{
+	char *val = strchr(item, '=');
+	if (item[0] == '_') /* "_name": for other tools, ignored */
+		return true;
+	if (!val)
+		return nbdtab_flag(o, item);
+	*val++ = 0;
+	long long v = number(val, 0, 1 << 30);
+	if (!strcmp(item, "bs") && legal_block_size(v))
+		o->blksize = (uint32_t)v;
+	else if (!strcmp(item, "timeout") && v > 0)
+		o->timeout = (unsigned)v;
+	else if (!strcmp(item, "port") && v > 0 && v < 65536)
+		o->port = val;
+	else if (!strcmp(item, "conns") && v > 0)
+		o->connections = (unsigned)v;
+	else if (!strcmp(item, "certfile") && *val)
+		o->tls = true, o->tlso.certfile = val;
+	else if (!strcmp(item, "keyfile") && *val)
+		o->tls = true, o->tlso.keyfile = val;
+	else if (!strcmp(item, "cacertfile") && *val)
+		o->tls = true, o->tlso.cafile = val;
+	else if (!strcmp(item, "tlshostname") && *val)
+		o->tls = true, o->tlso.hostname = val;
+	else
+		return false;
+	return true;
+}
+
+/* `nbdc nbdX`: the entry for nbdX in nbdtab(5) ($NBDTAB, else /etc/nbdtab):
+ * "DEVICE HOST EXPORT [OPTIONS]", options comma-separated. */
+static int nbdtab(struct opts *o, const char *devname)
+{
+	static char text[65536];
+	static char dev[64];
+	const char *env = getenv("NBDTAB");
+	const char *path = env && *env ? env : "/etc/nbdtab";
+	const char *want = strncmp(devname, "/dev/", 5) ? devname : devname + 5;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t len = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
+	if (fd >= 0)
+		close(fd);
+	if (len < 0) {
+		msg_errno("%s: no server given, and cannot read %s", devname, path);
+		return EXIT_USAGE;
+	}
+	text[len] = 0;
+	int lineno = 0;
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		lineno++;
+		char *f[5] = { 0 };
+		int nf = 0;
+		line[strcspn(line, "#")] = 0;
+		for (char *t = strtok(line, " \t"); t && nf < 5; t = strtok(NULL, " \t"))
+			f[nf++] = t;
+		if (nf == 0 || !f[0] || strcmp(f[0], want) != 0)
+			continue;
+		if (nf < 3 || nf > 4) {
+			msg("%s:%d: expected DEVICE HOST EXPORT [OPTIONS]", path, lineno);
+			return EXIT_USAGE;
+		}
+		snprintf(dev, sizeof dev, "/dev/%s", want);
+		o->dev = dev;
+		o->host = f[1];
+		o->name = f[2];
+		for (char *opt = f[3] ? strtok(f[3], ",") : NULL; opt;
+		     opt = strtok(NULL, ",")) {
+			char copy[256];
+			snprintf(copy, sizeof copy, "%s", opt);
+			if (!nbdtab_option(o, opt)) {
+				msg("%s:%d: unknown or malformed option '%s'", path,
+				    lineno, copy);
+				return EXIT_USAGE;
+			}
+		}
+		return EXIT_OK;
+	}
+	msg("%s: no server given, and %s has no entry for it", devname, path);
+	return EXIT_USAGE;
+}
 
 /* Positional arguments: HOST [PORT] [/dev/nbdX]. The device is the one
  * argument that is a path, wherever it stands; HOST and PORT keep order. */
@@ -132,7 +277,16 @@ static int parse_positional(struct opts *o, int argc, char **argv)
 	int n = 0;
 	bool wants_dev = o->action == ACT_ATTACH;
 	for (int i = optind; i < argc; i++) {
-		if (wants_dev && argv[i][0] == '/') {
+		long long v;
+		if (!strncmp(argv[i], "bs=", 3)) { /* nbd-client's old spelling */
+			if (!legal_block_size(v = number(argv[i] + 3, 0, 1 << 30)))
+				return usage_error("bad block size in '%s'", argv[i]);
+			o->blksize = (uint32_t)v;
+		} else if (!strncmp(argv[i], "timeout=", 8)) {
+			if ((v = number(argv[i] + 8, 1, 1 << 30)) < 0)
+				return usage_error("bad timeout in '%s'", argv[i]);
+			o->timeout = (unsigned)v;
+		} else if (wants_dev && argv[i][0] == '/') {
 			if (o->dev)
 				return usage_error("two devices given: %s", argv[i]);
 			o->dev = argv[i];
@@ -140,6 +294,9 @@ static int parse_positional(struct opts *o, int argc, char **argv)
 			a[n++] = argv[i];
 		}
 	}
+	if (!o->unix_path && ((n == 1 && !o->dev && is_nbd_name(a[0])) ||
+			      (n == 0 && o->dev)))
+		return nbdtab(o, n ? a[0] : o->dev);
 	if (o->unix_path) {
 		if (n > 0)
 			return usage_error("unexpected argument with --unix: %s", a[0]);
@@ -158,6 +315,35 @@ static int parse_positional(struct opts *o, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* "nbd0" means /dev/nbd0, as nbd-client accepts it. */
+static const char *dev_path(const char *s)
+{
+	static char buf[2][64];
+	static int i;
+	if (s[0] == '/' || !is_nbd_name(s))
+		return s;
+	snprintf(buf[i & 1], sizeof buf[0], "/dev/%s", s);
+	return buf[i++ & 1];
+}
+
+/* --dump-options: the settings the command line produced, for tests. */
+static void dump_options(const struct opts *o)
+{
+	printf("action=%d host=%s port=%s name=%s dev=%s unix=%s bs=%u timeout=%u "
+	       "readonly=%d nofork=%d persist=%d swap=%d nonetlink=%d conns=%u "
+	       "no_optgo=%d mark=%d tls=%d ca=%s cert=%s key=%s hostname=%s "
+	       "size=%llu\n", o->action, o->host ? o->host : "", o->port,
+	       o->name, o->dev ? o->dev : (o->check_dev ? o->check_dev : ""),
+	       o->unix_path ? o->unix_path : "", o->blksize, o->timeout,
+	       o->readonly, o->nofork, o->persist, o->swap, o->nonetlink,
+	       o->connections, o->no_optgo, o->systemd_mark, o->tls,
+	       o->tlso.cafile ? o->tlso.cafile : "",
+	       o->tlso.certfile ? o->tlso.certfile : "",
+	       o->tlso.keyfile ? o->tlso.keyfile : "",
+	       o->tlso.hostname ? o->tlso.hostname : "",
+	       (unsigned long long)o->size_override);
+}
+
 static int parse_args(struct opts *o, int argc, char **argv)
 {
 	int c;
@@ -165,8 +351,9 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	o->port = DEFAULT_PORT;
 	o->name = "";
 	o->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
-	while ((c = getopt_long(argc, argv, "N:b:t:Rnu:lc:d:VhxA:H:F:K:m", long_opts,
-				NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv,
+			"N:b:t:Rnu:lc:d:VhxA:H:F:K:mpsLC:i:D:gB:Py:S", long_opts,
+			NULL)) != -1) {
 		switch (c) {
 		case 'N': o->name = optarg; break;
 		case 'b':
@@ -192,8 +379,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		case 'u': o->unix_path = optarg; break;
 		case 'l': o->action = ACT_LIST; break;
 		case OPT_INFO: o->action = ACT_INFO; break;
-		case 'c': o->action = ACT_CHECK; o->check_dev = optarg; break;
-		case 'd': o->action = ACT_DISCONNECT; o->check_dev = optarg; break;
+		case 'c': o->action = ACT_CHECK; o->check_dev = dev_path(optarg); break;
+		case 'd': o->action = ACT_DISCONNECT; o->check_dev = dev_path(optarg); break;
 		case OPT_RETRY:
 			if ((v = number(optarg, 0, 86400)) < 0)
 				return usage_error("bad --retry-for '%s' (seconds, "
@@ -202,6 +389,24 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			o->retry_set = true;
 			break;
 		case OPT_CMDLINE: o->action = ACT_CMDLINE; break;
+		case 'p': o->persist = true; break;
+		case 's': o->swap = true; break;
+		case 'L': o->nonetlink = true; break;
+		case 'g': o->no_optgo = true; break;
+		case 'C':
+			if ((v = number(optarg, 1, 64)) < 0)
+				return usage_error("bad number of connections '%s'", optarg);
+			o->connections = (unsigned)v;
+			break;
+		case 'B':
+			if ((v = number(optarg, 1, INT64_MAX)) < 0)
+				return usage_error("bad size '%s' (bytes)", optarg);
+			o->size_override = (uint64_t)v;
+			break;
+		case 'i': case 'D': case 'P': case 'y': case 'S':
+			msg("note: option -%c is not used by nbdc; ignored", c);
+			break;
+		case OPT_DUMP: o->dump = true; break;
 		case 'm': o->systemd_mark = true; break;
 		case 'x': o->tls = true; break;
 		case 'A': o->tls = true; o->tlso.cafile = optarg; break;
@@ -318,7 +523,8 @@ static int attach(const struct opts *o, const struct nego_result *r, int sock,
 	else
 		snprintf(what, sizeof what, "%s", peer);
 	struct attach a = {
-		.dev = o->dev, .sock = sock, .size = r->size, .blksize = bs,
+		.dev = o->dev, .sock = sock, .blksize = bs,
+		.size = o->size_override ? o->size_override : r->size,
 		.flags = (uint16_t)(r->flags | (o->readonly ? NBD_FLAG_READ_ONLY : 0)),
 		.timeout = o->timeout, .nofork = o->nofork, .what = what,
 	};
@@ -542,6 +748,14 @@ int main(int argc, char **argv)
 	int code = parse_args(&o, argc, argv);
 	if (code)
 		return code;
+	if (o.dump) {
+		dump_options(&o);
+		return EXIT_OK;
+	}
+	if (o.persist || o.connections > 1)
+		msg("note: %s is not built yet; attaching with one connection, "
+		    "without reconnecting", o.persist ? "persistence (-persist)"
+		    : "multiple connections (-connections)");
 	if (o.systemd_mark)
 		systemd_mark(argv);
 	if (o.action == ACT_CMDLINE && (code = from_cmdline(&o, &boot)))
@@ -563,7 +777,8 @@ int main(int argc, char **argv)
 		[ACT_ATTACH] = NEGO_ATTACH, [ACT_LIST] = NEGO_LIST,
 		[ACT_INFO] = NEGO_INFO };
 	struct nego_config cfg = { .mode = modes[o.action], .name = o.name,
-				   .tls = o.tls, .on_export = print_export };
+				   .tls = o.tls, .no_optgo = o.no_optgo,
+				   .on_export = print_export };
 	if (o.tls) {
 		o.tlso.host = o.unix_path ? NULL : o.host;
 		if ((code = tls_prepare(&o.tlso)))

@@ -229,7 +229,7 @@ static void send_main_option(struct nego *n)
 	if (n->cfg.mode == NEGO_LIST)
 		await_replies(n, NBD_OPT_LIST,
 			      nbd_enc_opt(out_tail(n), NBD_OPT_LIST, NULL, 0));
-	else if (fixed)
+	else if (fixed && !n->cfg.no_optgo)
 		send_go(n);
 	else
 		send_export_name(n);

@@ -56,6 +56,7 @@ struct nego_config {
 	enum nego_mode mode;
 	const char *name;        /* export name; "" is the default export */
 	bool tls;                /* STARTTLS first, nothing else in plaintext */
+	bool no_optgo;           /* use NBD_OPT_EXPORT_NAME even if GO exists */
 	nego_export_fn *on_export;
 	void *ctx;
 };

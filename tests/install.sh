@@ -20,4 +20,7 @@ for f in usr/sbin/nbdc usr/share/initramfs-tools/hooks/nbdc \
 	fi
 done
 "$T/usr/sbin/nbdc" -V | grep -q "^nbdc " && ok "installed binary runs" || not_ok "installed binary runs"
+rm -rf "$T/c" && make -s install DESTDIR="$T/c" NBD_CLIENT_COMPAT=1 >"$T/log" 2>&1
+[ "$(readlink "$T/c/sbin/nbd-client")" = /usr/sbin/nbdc ] && ok "NBD_CLIENT_COMPAT=1: /sbin/nbd-client -> nbdc" ||
+	not_ok "NBD_CLIENT_COMPAT=1: /sbin/nbd-client -> nbdc"
 finish

@@ -50,7 +50,8 @@ static void on_export(void *ctx, const char *name, const char *desc)
 
 static void start(enum nego_mode mode, const char *name, bool tls)
 {
-	struct nego_config c = { mode, name, tls, on_export, NULL };
+	struct nego_config c = { .mode = mode, .name = name, .tls = tls,
+				 .on_export = on_export };
 	exports_seen = 0;
 	nego_init(&n, &c);
 }
@@ -179,6 +180,22 @@ TEST(test_go_unsup_falls_back_to_export_name)
 	CHECK(nego_status(&n) == NEGO_DONE);
 	CHECK(nego_result(&n)->path == NEGO_PATH_EXPORT_NAME);
 	CHECK(nego_result(&n)->flags == 3);
+}
+
+/* -no-optgo: EXPORT_NAME even when the server is fixed-newstyle. */
+TEST(test_no_optgo)
+{
+	struct buf s = { 0 }, want = { 0 };
+	struct nego_config c = { .mode = NEGO_ATTACH, .name = "x", .no_optgo = true };
+	nego_init(&n, &c);
+	greeting(&s, NBD_FLAG_FIXED_NEWSTYLE | NBD_FLAG_NO_ZEROES);
+	feed(&s);
+	b32(&want, 3);
+	want.n = (size_t)(nbd_enc_opt(want.b + 4, NBD_OPT_EXPORT_NAME, "x", 1) - want.b);
+	CHECK(take(&want));
+	s.n = 0; b64(&s, 4096); b16(&s, 1);
+	feed(&s);
+	CHECK(nego_status(&n) == NEGO_DONE && nego_result(&n)->path == NEGO_PATH_EXPORT_NAME);
 }
 
 TEST(test_plain_newstyle_no_zeroes)
@@ -577,6 +594,7 @@ int main(void)
 	RUN(test_go_happy_path);
 	RUN(test_byte_at_a_time);
 	RUN(test_go_unsup_falls_back_to_export_name);
+	RUN(test_no_optgo);
 	RUN(test_plain_newstyle_no_zeroes);
 	RUN(test_oldstyle);
 	RUN(test_every_error_reply);

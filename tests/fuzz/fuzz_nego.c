@@ -2,8 +2,8 @@
  * fuzz_nego.c - libFuzzer harness: arbitrary server byte streams fed to the
  * complete handshake engine in every client mode.
  *
- * Input layout: byte 0 picks the mode (attach, info, list) and whether TLS
- * is required; byte 1 picks the largest chunk a "socket read" returns; the
+ * Input layout: byte 0 picks the mode (attach, info, list), whether TLS
+ * is required and whether NBD_OPT_GO is skipped (-no-optgo); byte 1 picks the largest chunk a "socket read" returns; the
  * rest is what the server sends.  STARTTLS is simulated as a transparent
  * transport, so option haggling inside TLS is fuzzed too.  Invariants that
  * must hold whatever the bytes are checked with __builtin_trap().
@@ -35,6 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct nego_config cfg = {
 		.mode = (enum nego_mode)(data[0] % 3),
 		.tls = data[0] & 0x10,
+		.no_optgo = data[0] & 0x08,
 		.name = names[(data[0] >> 5) % 3],
 		.on_export = on_export,
 	};

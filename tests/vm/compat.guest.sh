@@ -1,0 +1,31 @@
+# Guest side of tests/vm_compat.sh: nbdc installed as /sbin/nbd-client under
+# Debian's own initramfs script and the nbdtab form systemd's nbd@ uses.
+. /env
+ok() { echo "VMTEST ok $*"; }
+bad() { echo "VMTEST FAIL $*"; }
+t() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+size() { blockdev --getsize64 "$1" 2>/dev/null; }
+mkdir -p /sbin /scripts /conf /etc /mnt
+cp /nbdc /sbin/nbd-client
+cp /functions.stub /scripts/functions
+# Debian's local-top/nbd, unmodified; it reads nbdroot= and root= from
+# the kernel command line and calls
+#   nbd-client SERVER -N NAME PORT /dev/nbd0 -swap -persist -systemd-mark
+sh /debian-local-top-nbd 2>&1 | sed 's/^/  | /'
+t "Debian local-top/nbd: /dev/nbd0 attached" [ "$(size /dev/nbd0)" = 16777216 ]
+mount -o ro /dev/nbd0 /mnt 2>/dev/null
+t "Debian local-top/nbd: the root filesystem mounts" grep -q "lives on the NBD root" /mnt/etc/nbdroot-marker
+umount /mnt 2>/dev/null
+pid=$(cat /sys/block/nbd0/pid 2>/dev/null)
+t "Debian local-top/nbd: the holder is marked '@' (-systemd-mark)" \
+	eval 'tr "\0" " " </proc/$pid/cmdline | grep -q "^@"'
+nbd-client -c /dev/nbd0 >/dev/null; t "nbd-client -c: connected is 0" [ $? = 0 ]
+nbd-client -d /dev/nbd0; t "nbd-client -d /dev/nbd0" [ "$(size /dev/nbd0)" = 0 ]
+nbd-client -c /dev/nbd0 >/dev/null; t "nbd-client -c: not connected is 1" [ $? = 1 ]
+nbd-client -c /dev/null >/dev/null 2>&1; t "nbd-client -c: error is 2" [ $? = 2 ]
+# nbdtab(5), as systemd's nbd@.service runs it: ExecStart=nbd-client %i
+echo "nbd1 10.0.2.2 root port=$P_ROOT,bs=1024,timeout=20,_netdev" >/etc/nbdtab
+nbd-client nbd1; rc=$?
+t "nbd-client nbd1 from /etc/nbdtab" [ $rc = 0 -a "$(size /dev/nbd1)" = 16777216 ]
+t "nbdtab options applied (bs=1024)" [ "$(blockdev --getss /dev/nbd1)" = 1024 ]
+nbd-client -d /dev/nbd1; t "ExecStop: nbd-client -d /dev/nbd1" [ "$(size /dev/nbd1)" = 0 ]

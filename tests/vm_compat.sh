@@ -1,0 +1,42 @@
+#!/bin/bash
+# nbdc as a drop-in nbd-client in a VM: Debian's own initramfs-tools script
+# (local-top/nbd from the nbd-client package, unmodified) attaches and the
+# root filesystem mounts; the nbdtab form; -d; -c's exit codes.
+cd "$(dirname "$0")/.." || exit 2
+. tests/lib.sh
+. tests/vm/netroot.sh
+SUITE=vm-compat
+T=$(mktemp -d)
+PIDS=""
+cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+sh tests/vm/kernel.sh || { not_ok "kernel fetch"; finish; exit 1; }
+D=build/vm/nbd-client
+if [ ! -f "$D/local-top-nbd" ]; then
+	mkdir -p "$D" && (cd "$D" && apt-get download nbd-client >/dev/null 2>&1) &&
+		dpkg -x "$D"/nbd-client_*.deb "$D/x" &&
+		cp "$D/x/usr/share/initramfs-tools/scripts/local-top/nbd" "$D/local-top-nbd" &&
+		rm -rf "$D/x"
+fi
+[ -f "$D/local-top-nbd" ] || { not_ok "Debian's nbd-client package"; finish; exit 1; }
+netroot_rootfs "$T/root.img" || { not_ok "root image"; finish; exit 1; }
+P_ROOT=$(free_port)
+qemu-nbd -f raw -r -b 127.0.0.1 -p "$P_ROOT" -x root -t "$T/root.img" 2>"$T/q.log" & PIDS="$PIDS $!"
+wait_listen "$P_ROOT" || not_ok "qemu-nbd did not start"
+G=$T/guest
+mkdir -p "$G"
+cp nbdc "$G/nbdc"
+cp "$D/local-top-nbd" "$G/debian-local-top-nbd"
+cp tests/vm/functions.stub "$G/functions.stub"
+cp tests/vm/compat.guest.sh "$G/test.sh"
+echo "P_ROOT=$P_ROOT" >"$G/env"
+if APPEND="nbdroot=10.0.2.2:$P_ROOT/root root=/dev/nbd0" \
+	sh tests/vm/boot.sh "$G" "$T/console.log" 120; then ok "VM booted and ran the guest tests"
+else not_ok "VM did not finish"; tail -30 "$T/console.log"; fi
+tr -d '\r' <"$T/console.log" >"$T/c"
+while read -r _ verdict name; do
+	if [ "$verdict" = ok ]; then ok "$name"; else not_ok "$name"; fi
+done < <(grep '^VMTEST ' "$T/c")
+[ "$(grep -c '^VMTEST ' "$T/c")" -ge 10 ] || not_ok "guest ran fewer tests than expected"
+if [ "$FAIL" != 0 ]; then echo "--- console ---"; grep -v '^VMTEST ok' "$T/c" | tail -40; fi
+finish
