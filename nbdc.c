@@ -218,7 +218,7 @@ static bool nbdtab_option(struct opts *o, char *item)
  * "DEVICE HOST EXPORT [OPTIONS]", options comma-separated. */
 static int nbdtab(struct opts *o, const char *devname)
 {
-	static char text[65536];
+	static char text[8192]; /* the process may stay behind, memory locked */
 	static char dev[64];
 	const char *env = getenv("NBDTAB");
 	const char *path = env && *env ? env : "/etc/nbdtab";
@@ -229,6 +229,10 @@ static int nbdtab(struct opts *o, const char *devname)
 		close(fd);
 	if (len < 0) {
 		msg_errno("%s: no server given, and cannot read %s", devname, path);
+		return EXIT_USAGE;
+	}
+	if ((size_t)len == sizeof text - 1) {
+		msg("%s: larger than %zu bytes; not read", path, sizeof text - 2);
 		return EXIT_USAGE;
 	}
 	text[len] = 0;

@@ -43,3 +43,27 @@ wait_listen() {
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
+
+# vm_guest_run GUEST_DIR LOG MIN_TESTS: boot the guest tree (its /test.sh
+# sources /guest-lib.sh), count its VMTEST lines as our own results, show
+# VMINFO lines; the console, without CRs, is left in LOG.c.
+vm_guest_run() {
+	g=$1 log=$2 min=$3
+	cp tests/vm/guest-lib.sh "$g/guest-lib.sh"
+	if sh tests/vm/boot.sh "$g" "$log" "${VM_TIMEOUT:-400}"; then
+		ok "VM booted and ran the guest tests"
+	else
+		not_ok "VM did not finish"; tail -30 "$log"
+	fi
+	tr -d '\r' <"$log" >"$log.c"
+	while read -r _ verdict name; do
+		if [ "$verdict" = ok ]; then ok "$name"; else not_ok "$name"; fi
+	done < <(grep '^VMTEST ' "$log.c")
+	grep '^VMINFO ' "$log.c"
+	[ "$(grep -c '^VMTEST ' "$log.c")" -ge "$min" ] ||
+		not_ok "guest ran fewer tests than expected ($min)"
+}
+# vm_console_if_failed LOG: the console, when anything failed.
+vm_console_if_failed() {
+	if [ "$FAIL" != 0 ]; then echo "--- console ---"; grep -v '^VMTEST ok' "$1.c" | tail -60; fi
+}

@@ -43,16 +43,9 @@ cp tests/vm/attach.guest.sh "$G/test.sh"
 printf 'P_NBDKIT=%s\nP_QEMU=%s\nP_RO=%s\nP_BIG=%s\nP_PART=%s\n' \
 	"$P_NBDKIT" "$P_QEMU" "$P_RO" "$P_BIG" "$P_PART" >"$G/env"
 
-if sh tests/vm/boot.sh "$G" "$T/console.log" 400; then ok "VM booted and ran the guest tests"
-else not_ok "VM did not finish"; tail -30 "$T/console.log"; fi
-tr -d '\r' <"$T/console.log" >"$T/c"
-while read -r _ verdict name; do
-	if [ "$verdict" = ok ]; then ok "$name"; else not_ok "$name"; fi
-done < <(grep '^VMTEST ' "$T/c")
-grep '^VMINFO ' "$T/c"
-[ "$(grep -c '^VMTEST ' "$T/c")" -ge 30 ] || not_ok "guest ran fewer tests than expected"
+vm_guest_run "$G" "$T/console.log" 30
 # The host sees the qemu-nbd backing file hold exactly the data written.
 [ "$(head -c 16M "$T/q.img" | sha256sum | cut -d' ' -f1)" = "$(cat "$G/data.sha")" ] &&
 	ok "qemu-nbd backing file holds the data" || not_ok "qemu-nbd backing file differs"
-if [ "$FAIL" != 0 ]; then echo "--- console ---"; grep -v '^VMTEST ok' "$T/c" | tail -60; fi
+vm_console_if_failed "$T/console.log"
 finish

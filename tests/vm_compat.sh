@@ -47,13 +47,7 @@ cp "$R/parse-nbdroot.sh" "$G/dracut-parse-nbdroot.sh"
 cp tests/vm/compat.guest.sh "$G/test.sh"
 printf 'P_ROOT=%s\nP_ANY=%s\n' "$P_ROOT" "$P_ANY" >"$G/env"
 # Debian's script reads nbdroot= and nbddev=; dracut's reads root=nbd:.
-if APPEND="nbdroot=10.0.2.2:$P_ROOT/root nbddev=/dev/nbd0 root=nbd:10.0.2.2:$P_ANY:ext4:ro" \
-	sh tests/vm/boot.sh "$G" "$T/console.log" 120; then ok "VM booted and ran the guest tests"
-else not_ok "VM did not finish"; tail -30 "$T/console.log"; fi
-tr -d '\r' <"$T/console.log" >"$T/c"
-while read -r _ verdict name; do
-	if [ "$verdict" = ok ]; then ok "$name"; else not_ok "$name"; fi
-done < <(grep '^VMTEST ' "$T/c")
-[ "$(grep -c '^VMTEST ' "$T/c")" -ge 14 ] || not_ok "guest ran fewer tests than expected"
-if [ "$FAIL" != 0 ]; then echo "--- console ---"; grep -v '^VMTEST ok' "$T/c" | tail -40; fi
+APPEND="nbdroot=10.0.2.2:$P_ROOT/root nbddev=/dev/nbd0 root=nbd:10.0.2.2:$P_ANY:ext4:ro" \
+	VM_TIMEOUT=120 vm_guest_run "$G" "$T/console.log" 14
+vm_console_if_failed "$T/console.log"
 finish

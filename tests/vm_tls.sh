@@ -68,15 +68,8 @@ done >"$G/env"
 	sleep 0.2
   done ) & PIDS="$PIDS $!"
 
-if sh tests/vm/boot.sh "$G" "$T/console.log" 400; then ok "VM booted and ran the guest tests"
-else not_ok "VM did not finish"; tail -30 "$T/console.log"; fi
-tr -d '\r' <"$T/console.log" >"$T/c"
-while read -r _ verdict name; do
-	if [ "$verdict" = ok ]; then ok "$name"; else not_ok "$name"; fi
-done < <(grep '^VMTEST ' "$T/c")
-grep '^VMINFO ' "$T/c"
-[ "$(grep -c '^VMTEST ' "$T/c")" -ge 20 ] || not_ok "guest ran fewer tests than expected"
+vm_guest_run "$G" "$T/console.log" 20
 [ "$(head -c 16M "$T/q.img" | sha256sum | cut -d' ' -f1)" = "$(cat "$G/data.sha")" ] &&
 	ok "qemu-nbd backing file holds the data" || not_ok "qemu-nbd backing file differs"
-if [ "$FAIL" != 0 ]; then echo "--- console ---"; grep -v '^VMTEST ok' "$T/c" | tail -60; fi
+vm_console_if_failed "$T/console.log"
 finish

@@ -1,22 +1,6 @@
 # Guest side of tests/vm_attach.sh: runs inside the VM with the real kernel
 # NBD driver.  Reads ports from /env; prints "VMTEST ok|FAIL name" lines.
-. /env
-H=10.0.2.2
-ok() { echo "VMTEST ok $*"; }
-bad() { echo "VMTEST FAIL $*"; }
-t() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
-size() { blockdev --getsize64 "$1" 2>/dev/null; }
-sum16() { dd if="$1" bs=1M count=16 iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1; }
-WANT=$(cat /data.sha)
-
-# write16 DEV: 16 MiB of random data with direct I/O, read back after a
-# cache drop, compare checksums.
-write_verify() {
-	dd if=/data.bin of="$1" bs=1M oflag=direct conv=fsync 2>/tmp/dd.err ||
-		{ cat /tmp/dd.err; return 1; }
-	sync; echo 3 >/proc/sys/vm/drop_caches
-	[ "$(sum16 "$1")" = "$WANT" ]
-}
+. /guest-lib.sh
 
 # ---- nbdkit (memory) ----
 /nbdc $H "$P_NBDKIT" /dev/nbd0; rc=$?

@@ -1,10 +1,6 @@
 # Guest side of tests/vm_compat.sh: nbdc installed as /sbin/nbd-client under
 # Debian's own initramfs script and the nbdtab form systemd's nbd@ uses.
-. /env
-ok() { echo "VMTEST ok $*"; }
-bad() { echo "VMTEST FAIL $*"; }
-t() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
-size() { blockdev --getsize64 "$1" 2>/dev/null; }
+. /guest-lib.sh
 mkdir -p /sbin /scripts /conf /etc /mnt
 cp /nbdc /sbin/nbd-client
 cp /functions.stub /scripts/functions

@@ -1,20 +1,7 @@
 # Guest side of tests/vm_tls.sh: attach over TLS through the real kernel
 # driver.  Reads ports from /env; prints "VMTEST ok|FAIL name" lines.
-. /env
-H=10.0.2.2
+. /guest-lib.sh
 CA=/pki/ca-cert.pem
-ok() { echo "VMTEST ok $*"; }
-bad() { echo "VMTEST FAIL $*"; }
-t() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
-size() { blockdev --getsize64 "$1" 2>/dev/null; }
-sum16() { dd if="$1" bs=1M count=16 iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1; }
-WANT=$(cat /data.sha)
-write_verify() {
-	dd if=/data.bin of="$1" bs=1M oflag=direct conv=fsync 2>/tmp/dd.err ||
-		{ cat /tmp/dd.err; return 1; }
-	sync; echo 3 >/proc/sys/vm/drop_caches
-	[ "$(sum16 "$1")" = "$WANT" ]
-}
 cs() { cut -d' ' -f1 /proc/uptime | tr -d .; } # centiseconds
 # speed LABEL DEV: 32 MiB sequential direct write then read, MB/s.
 speed() {

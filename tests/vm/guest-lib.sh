@@ -1,0 +1,20 @@
+# tests/vm/guest-lib.sh - helpers for the guest test scripts (copied into
+# the initramfs as /guest-lib.sh by vm_guest_run).  Results are lines
+# "VMTEST ok|FAIL name" that the host side counts; /env holds the ports.
+. /env
+H=10.0.2.2
+ok() { echo "VMTEST ok $*"; }
+bad() { echo "VMTEST FAIL $*"; }
+t() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+size() { blockdev --getsize64 "$1" 2>/dev/null; }
+sum16() { dd if="$1" bs=1M count=16 iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1; }
+[ -f /data.sha ] && WANT=$(cat /data.sha)
+
+# write_verify DEV: 16 MiB of random data with direct I/O, read back after
+# a cache drop, compare checksums.
+write_verify() {
+	dd if=/data.bin of="$1" bs=1M oflag=direct conv=fsync 2>/tmp/dd.err ||
+		{ cat /tmp/dd.err; return 1; }
+	sync; echo 3 >/proc/sys/vm/drop_caches
+	[ "$(sum16 "$1")" = "$WANT" ]
+}
