@@ -13,8 +13,10 @@ CFLAGS_SIZE := -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tabl
 # build/bearssl (or point BEARSSL_DIR at another build: include/ and lib/).
 TLS ?= 1
 BEARSSL_DIR ?= build/bearssl
-SRCS_CORE := nbdc.c nego.c net.c kernel_ioctl.c status.c bootargs.c
-HDRS := nbd_proto.h nego.h net.h kernel.h status.h tls.h x509_der.h bootargs.h
+SRCS_CORE := nbdc.c boot_cmdline.c nbdtab.c nego.c net.c kernel_ioctl.c \
+             status.c bootargs.c
+HDRS := nbd_proto.h nego.h net.h kernel.h status.h tls.h x509_der.h bootargs.h \
+        opts.h
 ifeq ($(TLS),1)
 SRCS := $(SRCS_CORE) tls_bearssl.c x509_der.c
 TLS_CFLAGS := -I$(BEARSSL_DIR)/include

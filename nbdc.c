@@ -2,7 +2,6 @@
  * nbdc.c - command line and orchestration: parse argv, connect, run the
  * handshake, then print (--info, --list) or hand the socket to the kernel.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "bootargs.h"
+#include "opts.h"
 #include "kernel.h"
 #include "nbd_proto.h"
 #include "nego.h"
@@ -26,24 +26,6 @@
 #endif
 #define DEFAULT_PORT "10809"
 #define DEFAULT_CONNECT_TIMEOUT 30
-
-enum action { ACT_ATTACH, ACT_LIST, ACT_INFO, ACT_CHECK, ACT_DISCONNECT,
-	      ACT_CMDLINE };
-#define DEFAULT_RETRY_FOR 120 /* seconds, with --cmdline */
-
-struct opts {
-	enum action action;
-	const char *host, *port, *dev, *unix_path, *name;
-	const char *check_dev;
-	uint32_t blksize;
-	unsigned timeout, connect_timeout, retry_for;
-	bool retry_set, readonly, nofork, tls, systemd_mark;
-	bool persist, swap, nonetlink, no_optgo, dump;
-	unsigned connections;
-	uint64_t size_override;
-	const char *cmdline_file;
-	struct tls_options tlso;
-};
 
 static const char usage_text[] =
 "usage: nbdc [options] HOST [PORT] /dev/nbdX   attach an export\n"
@@ -88,14 +70,14 @@ static int usage_error(const char *fmt, const char *arg)
 }
 
 /* A whole decimal number in [min, max], or -1. */
-static long long number(const char *s, long long min, long long max)
+long long number(const char *s, long long min, long long max)
 {
 	char *end;
 	long long v = strtoll(s, &end, 10);
 	return *s && !*end && v >= min && v <= max ? v : -1;
 }
 
-static bool legal_block_size(long long v)
+bool legal_block_size(long long v)
 {
 	return v >= KERNEL_MIN_BLOCK && v <= KERNEL_MAX_BLOCK && !(v & (v - 1));
 }
@@ -146,132 +128,6 @@ static const struct option long_opts[] = {
 	{ "dump-options", no_argument, NULL, OPT_DUMP }, /* for tests */
 	{ 0, 0, 0, 0 },
 };
-
-/* "nbd3" or "/dev/nbd3". */
-static bool is_nbd_name(const char *s)
-{
-	if (!strncmp(s, "/dev/", 5))
-		s += 5;
-	return !strncmp(s, "nbd", 3) && s[3] && strspn(s + 3, "0123456789") == strlen(s + 3);
-}
-
-/* An nbdtab(5) option without a value. */
-static bool nbdtab_flag(struct opts *o, const char *item)
-{
-	static const struct { const char *name; size_t off; } flags[] = {
-		{ "persist", offsetof(struct opts, persist) },
-		{ "swap", offsetof(struct opts, swap) },
-		{ "no_optgo", offsetof(struct opts, no_optgo) },
-		{ "readonly", offsetof(struct opts, readonly) },
-		{ "nonetlink", offsetof(struct opts, nonetlink) },
-		{ "systemd_mark", offsetof(struct opts, systemd_mark) },
-	};
-	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
-		if (!strcmp(item, flags[i].name)) {
-			*(bool *)((char *)o + flags[i].off) = true;
-			return true;
-		}
-	if (!strcmp(item, "unix")) { /* the host field is a socket path */
-		o->unix_path = o->host;
-		o->host = "localhost";
-		return true;
-	}
-	if (!strcmp(item, "sdp")) {
-		msg("note: nbdtab option 'sdp' is not used by nbdc; ignored");
-		return true;
-	}
-	return false;
-}
-
-/* One nbdtab(5) option; false if unknown or malformed. */
-static bool nbdtab_option(struct opts *o, char *item)
-{
-	char *val = strchr(item, '=');
-	if (item[0] == '_') /* "_name": for other tools, ignored */
-		return true;
-	if (!val)
-		return nbdtab_flag(o, item);
-	*val++ = 0;
-	long long v = number(val, 0, 1 << 30);
-	if (!strcmp(item, "bs") && legal_block_size(v))
-		o->blksize = (uint32_t)v;
-	else if (!strcmp(item, "timeout") && v > 0)
-		o->timeout = (unsigned)v;
-	else if (!strcmp(item, "port") && v > 0 && v < 65536)
-		o->port = val;
-	else if (!strcmp(item, "conns") && v > 0)
-		o->connections = (unsigned)v;
-	else if (!strcmp(item, "certfile") && *val)
-		o->tls = true, o->tlso.certfile = val;
-	else if (!strcmp(item, "keyfile") && *val)
-		o->tls = true, o->tlso.keyfile = val;
-	else if (!strcmp(item, "cacertfile") && *val)
-		o->tls = true, o->tlso.cafile = val;
-	else if (!strcmp(item, "tlshostname") && *val)
-		o->tls = true, o->tlso.hostname = val;
-	else
-		return false;
-	return true;
-}
-
-/* `nbdc nbdX`: the entry for nbdX in nbdtab(5) ($NBDTAB, else /etc/nbdtab):
- * "DEVICE HOST EXPORT [OPTIONS]", options comma-separated. */
-static int nbdtab(struct opts *o, const char *devname)
-{
-	static char text[8192]; /* the process may stay behind, memory locked */
-	static char dev[64];
-	const char *env = getenv("NBDTAB");
-	const char *path = env && *env ? env : "/etc/nbdtab";
-	const char *want = strncmp(devname, "/dev/", 5) ? devname : devname + 5;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t len = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
-	if (fd >= 0)
-		close(fd);
-	if (len < 0) {
-		msg_errno("%s: no server given, and cannot read %s", devname, path);
-		return EXIT_USAGE;
-	}
-	if ((size_t)len == sizeof text - 1) {
-		msg("%s: larger than %zu bytes; not read", path, sizeof text - 2);
-		return EXIT_USAGE;
-	}
-	text[len] = 0;
-	int lineno = 0;
-	for (char *line = text, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = 0;
-		lineno++;
-		char *f[5] = { 0 };
-		int nf = 0;
-		line[strcspn(line, "#")] = 0;
-		for (char *t = strtok(line, " \t"); t && nf < 5; t = strtok(NULL, " \t"))
-			f[nf++] = t;
-		if (nf == 0 || !f[0] || strcmp(f[0], want) != 0)
-			continue;
-		if (nf < 3 || nf > 4) {
-			msg("%s:%d: expected DEVICE HOST EXPORT [OPTIONS]", path, lineno);
-			return EXIT_USAGE;
-		}
-		snprintf(dev, sizeof dev, "/dev/%s", want);
-		o->dev = dev;
-		o->host = f[1];
-		o->name = f[2];
-		for (char *opt = f[3] ? strtok(f[3], ",") : NULL; opt;
-		     opt = strtok(NULL, ",")) {
-			char copy[256];
-			snprintf(copy, sizeof copy, "%s", opt);
-			if (!nbdtab_option(o, opt)) {
-				msg("%s:%d: unknown or malformed option '%s'", path,
-				    lineno, copy);
-				return EXIT_USAGE;
-			}
-		}
-		return EXIT_OK;
-	}
-	msg("%s: no server given, and %s has no entry for it", devname, path);
-	return EXIT_USAGE;
-}
 
 /* Positional arguments: HOST [PORT] [/dev/nbdX]. The device is the one
  * argument that is a path, wherever it stands; HOST and PORT keep order. */
@@ -584,156 +440,6 @@ static int connect_negotiate(const struct opts *o, const struct nego_config *cfg
 		sleep(delay);
 		delay = delay * 2 > 8 ? 8 : delay * 2;
 	}
-}
-
-/* ---- --cmdline: the NBD root named on the kernel command line ---------- */
-
-/* Apply one NBDOPTS item ("timeout=30", "tls"...) as its option would. */
-static int apply_nbdopt(struct opts *o, char *item)
-{
-	char *val = strchr(item, '=');
-	long long v = -1;
-	if (val)
-		*val++ = 0;
-	if (val && *val)
-		v = number(val, 0, 1 << 30);
-	if (!strcmp(item, "timeout") && v > 0)
-		o->timeout = (unsigned)v;
-	else if ((!strcmp(item, "bs") || !strcmp(item, "blocksize")) &&
-		 legal_block_size(v))
-		o->blksize = (uint32_t)v;
-	else if ((!strcmp(item, "readonly") || !strcmp(item, "ro")) && !val)
-		o->readonly = true;
-	else if (!strcmp(item, "tls") && !val)
-		o->tls = true;
-	else if (!strcmp(item, "cacert") && val && *val)
-		o->tls = true, o->tlso.cafile = val;
-	else if (!strcmp(item, "tls-hostname") && val && *val)
-		o->tls = true, o->tlso.hostname = val;
-	else if (!strcmp(item, "cert") && val && *val)
-		o->tls = true, o->tlso.certfile = val;
-	else if (!strcmp(item, "key") && val && *val)
-		o->tls = true, o->tlso.keyfile = val;
-	else if (!strcmp(item, "pin") && val && *val)
-		o->tls = true, o->tlso.pin = val;
-	else if (!strcmp(item, "name") && val)
-		o->name = val;
-	else if ((!strcmp(item, "persist") && !val) ||
-		 ((!strcmp(item, "connections") || !strcmp(item, "dead-timeout")) && v >= 0))
-		msg("NBDOPTS: '%s' is not supported yet; ignored", item);
-	else
-		return -1;
-	return 0;
-}
-
-static int apply_nbdopts(struct opts *o, char *opts)
-{
-	for (char *item = strtok(opts, ","); item; item = strtok(NULL, ",")) {
-		char copy[256];
-		snprintf(copy, sizeof copy, "%s", item);
-		if (apply_nbdopt(o, item)) {
-			msg("NBDOPTS: cannot use '%s': expected timeout=SEC, bs=N, "
-			    "readonly, tls, cacert=FILE, tls-hostname=NAME, "
-			    "cert=FILE, key=FILE, pin=SHA256, name=EXPORT, persist, "
-			    "connections=N or dead-timeout=SEC", copy);
-			return EXIT_USAGE;
-		}
-	}
-	return EXIT_OK;
-}
-
-/* Read a small text file whole (NUL-terminated); false if unreadable. */
-static bool read_text(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t n = read(fd, buf, size - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	return n >= 0;
-}
-
-/* The DHCP root-path: $ROOTPATH, or ROOTPATH= in the /run/net-IFACE.conf
- * that initramfs-tools' ipconfig writes, or new_root_path= in dracut's
- * /tmp/net.IFACE.dhcpopts. */
-static bool dhcp_rootpath(char *out, size_t size)
-{
-	static const struct { const char *dir, *prefix, *suffix, *key; } src[] = {
-		{ "/run", "net-", ".conf", "ROOTPATH=" },
-		{ "/tmp", "net.", ".dhcpopts", "new_root_path=" },
-	};
-	const char *env = getenv("ROOTPATH");
-	if (env && *env) {
-		snprintf(out, size, "%s", env);
-		return true;
-	}
-	for (size_t i = 0; i < sizeof src / sizeof src[0]; i++) {
-		DIR *d = opendir(src[i].dir);
-		struct dirent *e;
-		char path[600], text[4096];
-		while (d && (e = readdir(d))) {
-			size_t n = strlen(e->d_name), sl = strlen(src[i].suffix);
-			if (strncmp(e->d_name, src[i].prefix, strlen(src[i].prefix)) != 0 ||
-			    n < sl || strcmp(e->d_name + n - sl, src[i].suffix) != 0)
-				continue;
-			snprintf(path, sizeof path, "%s/%s", src[i].dir, e->d_name);
-			char *v = read_text(path, text, sizeof text) ?
-				  strstr(text, src[i].key) : NULL;
-			if (!v)
-				continue;
-			v += strlen(src[i].key);
-			v += strspn(v, "'\"");
-			v[strcspn(v, "'\"\n")] = 0;
-			if (*v) {
-				snprintf(out, size, "%s", v);
-				closedir(d);
-				return true;
-			}
-		}
-		if (d)
-			closedir(d);
-	}
-	return false;
-}
-
-/* Turn the kernel command line into options for an attach. */
-static int from_cmdline(struct opts *o, struct boot_spec *b)
-{
-	char line[4096], err[1600];
-	if (!read_text(o->cmdline_file, line, sizeof line)) {
-		msg_errno("cannot read %s", o->cmdline_file);
-		return EXIT_USAGE;
-	}
-	int r = bootargs_parse(line, b, err, sizeof err);
-	if (r > 0)
-		msg("%s names no NBD root: expected root=nbd:..., netroot=nbd:... "
-		    "or nbdroot=...", o->cmdline_file);
-	if (r < 0)
-		msg("%s: %s", o->cmdline_file, err);
-	if (r)
-		return EXIT_USAGE;
-	if (b->dhcp) {
-		char rootpath[1400];
-		if (!dhcp_rootpath(rootpath, sizeof rootpath)) {
-			msg("nbdroot=dhcp, but no DHCP root-path was found "
-			    "($ROOTPATH, /run/net-*.conf, /tmp/net.*.dhcpopts)");
-			return EXIT_USAGE;
-		}
-		if (bootargs_rootpath(rootpath, b, err, sizeof err)) {
-			msg("%s", err);
-			return EXIT_USAGE;
-		}
-	}
-	o->action = ACT_ATTACH;
-	o->host = b->host;
-	if (b->port[0])
-		o->port = b->port;
-	o->name = b->name;
-	o->dev = b->dev[0] ? b->dev : "/dev/nbd0";
-	if (!o->retry_set)
-		o->retry_for = DEFAULT_RETRY_FOR;
-	return apply_nbdopts(o, b->opts);
 }
 
 /* Early-boot hygiene for a process that must outlive the initramfs. */

@@ -1,0 +1,139 @@
+/*
+ * nbdtab.c - `nbd-client nbdX`: the device's entry in nbdtab(5), the form
+ * systemd's nbd@.service uses.
+ */
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "opts.h"
+#include "status.h"
+
+/* "nbd3" or "/dev/nbd3". */
+bool is_nbd_name(const char *s)
+{
+	if (!strncmp(s, "/dev/", 5))
+		s += 5;
+	return !strncmp(s, "nbd", 3) && s[3] && strspn(s + 3, "0123456789") == strlen(s + 3);
+}
+
+/* An nbdtab(5) option without a value. */
+static bool nbdtab_flag(struct opts *o, const char *item)
+{
+	static const struct { const char *name; size_t off; } flags[] = {
+		{ "persist", offsetof(struct opts, persist) },
+		{ "swap", offsetof(struct opts, swap) },
+		{ "no_optgo", offsetof(struct opts, no_optgo) },
+		{ "readonly", offsetof(struct opts, readonly) },
+		{ "nonetlink", offsetof(struct opts, nonetlink) },
+		{ "systemd_mark", offsetof(struct opts, systemd_mark) },
+	};
+	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+		if (!strcmp(item, flags[i].name)) {
+			*(bool *)((char *)o + flags[i].off) = true;
+			return true;
+		}
+	if (!strcmp(item, "unix")) { /* the host field is a socket path */
+		o->unix_path = o->host;
+		o->host = "localhost";
+		return true;
+	}
+	if (!strcmp(item, "sdp")) {
+		msg("note: nbdtab option 'sdp' is not used by nbdc; ignored");
+		return true;
+	}
+	return false;
+}
+
+/* One nbdtab(5) option; false if unknown or malformed. */
+static bool nbdtab_option(struct opts *o, char *item)
+{
+	char *val = strchr(item, '=');
+	if (item[0] == '_') /* "_name": for other tools, ignored */
+		return true;
+	if (!val)
+		return nbdtab_flag(o, item);
+	*val++ = 0;
+	long long v = number(val, 0, 1 << 30);
+	if (!strcmp(item, "bs") && legal_block_size(v))
+		o->blksize = (uint32_t)v;
+	else if (!strcmp(item, "timeout") && v > 0)
+		o->timeout = (unsigned)v;
+	else if (!strcmp(item, "port") && v > 0 && v < 65536)
+		o->port = val;
+	else if (!strcmp(item, "conns") && v > 0)
+		o->connections = (unsigned)v;
+	else if (!strcmp(item, "certfile") && *val)
+		o->tls = true, o->tlso.certfile = val;
+	else if (!strcmp(item, "keyfile") && *val)
+		o->tls = true, o->tlso.keyfile = val;
+	else if (!strcmp(item, "cacertfile") && *val)
+		o->tls = true, o->tlso.cafile = val;
+	else if (!strcmp(item, "tlshostname") && *val)
+		o->tls = true, o->tlso.hostname = val;
+	else
+		return false;
+	return true;
+}
+
+/* `nbdc nbdX`: the entry for nbdX in nbdtab(5) ($NBDTAB, else /etc/nbdtab):
+ * "DEVICE HOST EXPORT [OPTIONS]", options comma-separated. */
+int nbdtab(struct opts *o, const char *devname)
+{
+	static char text[8192]; /* the process may stay behind, memory locked */
+	static char dev[64];
+	const char *env = getenv("NBDTAB");
+	const char *path = env && *env ? env : "/etc/nbdtab";
+	const char *want = strncmp(devname, "/dev/", 5) ? devname : devname + 5;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t len = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
+	if (fd >= 0)
+		close(fd);
+	if (len < 0) {
+		msg_errno("%s: no server given, and cannot read %s", devname, path);
+		return EXIT_USAGE;
+	}
+	if ((size_t)len == sizeof text - 1) {
+		msg("%s: larger than %zu bytes; not read", path, sizeof text - 2);
+		return EXIT_USAGE;
+	}
+	text[len] = 0;
+	int lineno = 0;
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		lineno++;
+		char *f[5] = { 0 };
+		int nf = 0;
+		line[strcspn(line, "#")] = 0;
+		for (char *t = strtok(line, " \t"); t && nf < 5; t = strtok(NULL, " \t"))
+			f[nf++] = t;
+		if (nf == 0 || !f[0] || strcmp(f[0], want) != 0)
+			continue;
+		if (nf < 3 || nf > 4) {
+			msg("%s:%d: expected DEVICE HOST EXPORT [OPTIONS]", path, lineno);
+			return EXIT_USAGE;
+		}
+		snprintf(dev, sizeof dev, "/dev/%s", want);
+		o->dev = dev;
+		o->host = f[1];
+		o->name = f[2];
+		for (char *opt = f[3] ? strtok(f[3], ",") : NULL; opt;
+		     opt = strtok(NULL, ",")) {
+			char copy[256];
+			snprintf(copy, sizeof copy, "%s", opt);
+			if (!nbdtab_option(o, opt)) {
+				msg("%s:%d: unknown or malformed option '%s'", path,
+				    lineno, copy);
+				return EXIT_USAGE;
+			}
+		}
+		return EXIT_OK;
+	}
+	msg("%s: no server given, and %s has no entry for it", devname, path);
+	return EXIT_USAGE;
+}

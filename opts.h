@@ -1,0 +1,51 @@
+/*
+ * opts.h - the settings a command line (or a kernel command line, or an
+ * nbdtab entry) produces, shared by the parts of the CLI layer:
+ * nbdc.c (argv), boot_cmdline.c (--cmdline), nbdtab.c (nbd-client nbdX).
+ */
+#ifndef OPTS_H
+#define OPTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bootargs.h"
+#include "tls.h"
+
+#define DEFAULT_PORT "10809"
+#define DEFAULT_CONNECT_TIMEOUT 30
+
+enum action { ACT_ATTACH, ACT_LIST, ACT_INFO, ACT_CHECK, ACT_DISCONNECT,
+	      ACT_CMDLINE };
+#define DEFAULT_RETRY_FOR 120 /* seconds, with --cmdline */
+
+struct opts {
+	enum action action;
+	const char *host, *port, *dev, *unix_path, *name;
+	const char *check_dev;
+	uint32_t blksize;
+	unsigned timeout, connect_timeout, retry_for;
+	bool retry_set, readonly, nofork, tls, systemd_mark;
+	bool persist, swap, nonetlink, no_optgo, dump;
+	unsigned connections;
+	uint64_t size_override;
+	const char *cmdline_file;
+	struct tls_options tlso;
+};
+
+/* A whole decimal number in [min, max], or -1. */
+long long number(const char *s, long long min, long long max);
+/* A kernel-legal block size: power of two, 512..4096. */
+bool legal_block_size(long long v);
+
+/* "nbd3" or "/dev/nbd3". */
+bool is_nbd_name(const char *s);
+/* Fill host, export, device and options from the nbdtab(5) entry for
+ * 'devname'.  Returns an exit code (the cause printed). */
+int nbdtab(struct opts *o, const char *devname);
+
+/* --cmdline: turn the kernel command line into options for an attach;
+ * 'b' keeps the strings.  Returns an exit code (the cause printed). */
+int from_cmdline(struct opts *o, struct boot_spec *b);
+
+#endif
