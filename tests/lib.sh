@@ -67,3 +67,12 @@ vm_guest_run() {
 vm_console_if_failed() {
 	if [ "$FAIL" != 0 ]; then echo "--- console ---"; grep -v '^VMTEST ok' "$1.c" | tail -60; fi
 }
+
+# vm_setup: a temp dir $T, the servers listed in $PIDS stopped on exit,
+# and the guest kernel fetched (once).
+vm_setup() {
+	T=$(mktemp -d)
+	PIDS=""
+	trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"' EXIT
+	sh tests/vm/kernel.sh || { not_ok "kernel fetch"; finish; exit 1; }
+}

@@ -5,11 +5,7 @@
 cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
 SUITE=vm-attach
-T=$(mktemp -d)
-PIDS=""
-cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-sh tests/vm/kernel.sh || { not_ok "kernel fetch"; finish; exit 1; }
+vm_setup
 
 P_NBDKIT=$(free_port)
 nbdkit -f -i 127.0.0.1 -p "$P_NBDKIT" memory 64M 2>"$T/k1.log" & PIDS="$PIDS $!"

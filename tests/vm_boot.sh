@@ -7,11 +7,7 @@ cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
 . tests/vm/netroot.sh
 SUITE=vm-boot
-T=$(mktemp -d)
-PIDS=""
-cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-sh tests/vm/kernel.sh || { not_ok "kernel fetch"; finish; exit 1; }
+vm_setup
 sh tests/certs.sh "$T/pki" || { not_ok "certificates"; finish; exit 1; }
 netroot_rootfs "$T/root.img" || { not_ok "root image"; finish; exit 1; }
 

@@ -7,11 +7,7 @@ cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
 . tests/vm/netroot.sh
 SUITE=vm-compat
-T=$(mktemp -d)
-PIDS=""
-cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-sh tests/vm/kernel.sh || { not_ok "kernel fetch"; finish; exit 1; }
+vm_setup
 D=build/vm/nbd-client
 if [ ! -f "$D/local-top-nbd" ]; then
 	mkdir -p "$D" && (cd "$D" && apt-get download nbd-client >/dev/null 2>&1) &&
