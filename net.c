@@ -18,12 +18,6 @@
 #include "status.h"
 #include "tls.h"
 
-static int remaining(int64_t deadline)
-{
-	int64_t left = deadline - now_ms();
-	return left < 0 ? 0 : left > 60000000 ? 60000000 : (int)left;
-}
-
 static void set_blocking(int fd, int blocking)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -66,7 +60,7 @@ static int connect_unix(const char *path, int64_t deadline, int *code)
 		return -1;
 	}
 	int err = connect_one(fd, (struct sockaddr *)&sun, sizeof sun,
-			      remaining(deadline));
+			      ms_left(deadline));
 	if (err) {
 		msg("cannot connect to Unix socket %s: %s", path, strerror(err));
 		close(fd);
@@ -118,7 +112,7 @@ int net_connect(const char *host, const char *port, const char *unix_path,
 			continue;
 		}
 		int err = connect_one(fd, ai->ai_addr, ai->ai_addrlen,
-				      remaining(deadline) / n);
+				      ms_left(deadline) / n);
 		if (err) {
 			addr_str(ai, a, sizeof a);
 			used += (size_t)snprintf(why + used, sizeof why - used,
@@ -146,7 +140,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
 {
 	struct pollfd p = { .fd = fd, .events = events };
 	for (;;) {
-		int r = poll(&p, 1, remaining(deadline));
+		int r = poll(&p, 1, ms_left(deadline));
 		if (r > 0)
 			return 0;
 		if (r == 0)

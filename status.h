@@ -15,7 +15,7 @@ enum {
 	EXIT_REFUSED = 4,  /* the server refused the export or option */
 	EXIT_PROTOCOL = 5, /* the server broke the NBD protocol */
 	EXIT_KERNEL = 6,   /* the NBD device or driver failed or is busy */
-	EXIT_TLS = 7,      /* TLS required but not possible (reserved) */
+	EXIT_TLS = 7,      /* TLS required but not possible or refused */
 	EXIT_TIMEOUT = 8,  /* the handshake did not finish within its deadline */
 };
 
@@ -25,5 +25,9 @@ void msg_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Milliseconds on the monotonic clock. */
 int64_t now_ms(void);
+
+/* Milliseconds left until 'deadline' (a now_ms() value), as a poll()
+ * timeout: 0 once passed, at most a day. */
+int ms_left(int64_t deadline);
 
 #endif

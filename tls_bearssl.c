@@ -504,12 +504,6 @@ int tls_prepare(const struct tls_options *o)
 
 /* ---- engine-driven I/O under a deadline ----------------------------------- */
 
-static int remaining(int64_t deadline)
-{
-	int64_t left = deadline - now_ms();
-	return left < 0 ? 0 : left > 86400000 ? 86400000 : (int)left;
-}
-
 /* Run the engine until one of the states in 'want' is reached.  Returns 0,
  * ETIMEDOUT, EPIPE (engine closed; see br_ssl_engine_last_error),
  * ECONNRESET (peer closed the socket), or another errno. */
@@ -524,7 +518,7 @@ static int run_until(unsigned want, int64_t deadline)
 			size_t len;
 			unsigned char *buf = br_ssl_engine_sendrec_buf(eng, &len);
 			struct pollfd p = { T.fd, POLLOUT, 0 };
-			if (poll(&p, 1, remaining(deadline)) == 0)
+			if (poll(&p, 1, ms_left(deadline)) == 0)
 				return ETIMEDOUT;
 			ssize_t w = send(T.fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (w < 0 && errno != EAGAIN && errno != EINTR)
@@ -540,7 +534,7 @@ static int run_until(unsigned want, int64_t deadline)
 		size_t len;
 		unsigned char *buf = br_ssl_engine_recvrec_buf(eng, &len);
 		struct pollfd p = { T.fd, POLLIN, 0 };
-		if (poll(&p, 1, remaining(deadline)) == 0)
+		if (poll(&p, 1, ms_left(deadline)) == 0)
 			return ETIMEDOUT;
 		ssize_t r = recv(T.fd, buf, len, MSG_DONTWAIT);
 		if (r == 0)
