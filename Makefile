@@ -12,11 +12,13 @@ CFLAGS_SIZE := -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tabl
 # TLS=1 (default): BearSSL, built from Debian's source package into
 # build/bearssl (or point BEARSSL_DIR at another build: include/ and lib/).
 TLS ?= 1
+# Another output name (used by the TLS=0 test) with NBDC_OUT=path.
+NBDC_OUT ?= nbdc
 BEARSSL_DIR ?= build/bearssl
-SRCS_CORE := nbdc.c boot_cmdline.c nbdtab.c nego.c net.c kernel_ioctl.c \
-             status.c bootargs.c
-HDRS := nbd_proto.h nego.h net.h kernel.h status.h tls.h x509_der.h bootargs.h \
-        opts.h
+SRCS_CORE := nbdc.c boot_cmdline.c nbdtab.c nego.c net.c session.c attach.c \
+             supervise.c kernel_ioctl.c kernel_netlink.c genl.c ktls.c status.c bootargs.c
+HDRS := nbd_proto.h nego.h net.h session.h attach.h supervise.h kernel.h genl.h ktls.h \
+        status.h tls.h x509_der.h bootargs.h opts.h
 ifeq ($(TLS),1)
 SRCS := $(SRCS_CORE) tls_bearssl.c x509_der.c
 TLS_CFLAGS := -I$(BEARSSL_DIR)/include
@@ -40,8 +42,6 @@ $(STAMP):
 	@sh tests/install-deps.sh $(DEPS_BUILD) $(DEPS_TEST)
 	@mkdir -p build && touch $@
 
-# Another output name (used by the TLS=0 test) with NBDC_OUT=path.
-NBDC_OUT ?= nbdc
 $(NBDC_OUT): $(SRCS) $(HDRS) $(TLS_LIBS) | $(STAMP)
 	$(CC_MUSL) $(CPPFLAGS) $(CFLAGS) $(CFLAGS_SIZE) $(WARN) $(TLS_CFLAGS) \
 		$(LDFLAGS_STATIC) -o $@ $(SRCS) $(TLS_LIBS)
@@ -65,6 +65,11 @@ build/test_nego_asan: tests/test_nego.c nego.c nego.h nbd_proto.h | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_nego.c nego.c
 build/nbdc-asan: $(SRCS_CORE) tls_none.c $(HDRS) | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -o $@ $(SRCS_CORE) tls_none.c
+
+# backoff_ms lives in supervise.c; the test stubs the kernel calls.
+build/test_genl: tests/test_genl.c genl.c genl.h supervise.c supervise.h status.c tls_none.c | $(STAMP)
+	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. \
+		-o $@ tests/test_genl.c genl.c supervise.c status.c tls_none.c
 
 build/test_bootargs: tests/test_bootargs.c bootargs.c bootargs.h | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_bootargs.c bootargs.c
@@ -95,7 +100,7 @@ fuzz: build/fuzz_nego build/fuzz_x509 build/fuzz_bootargs build/fuzz_pem
 lint: | $(STAMP)
 	@sh tests/lint.sh
 
-check: nbdc build/nbdc-alloc build/test_nego build/test_nego_asan build/nbdc-asan build/test_x509 build/test_bootargs build/fuzz_nego build/fuzz_x509 build/fuzz_bootargs build/fuzz_pem
+check: nbdc build/nbdc-alloc build/test_genl build/test_nego build/test_nego_asan build/nbdc-asan build/test_x509 build/test_bootargs build/fuzz_nego build/fuzz_x509 build/fuzz_bootargs build/fuzz_pem
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/run-all.sh
 
 unit: build/test_nego

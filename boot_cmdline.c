@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kernel.h"
 #include "opts.h"
 #include "status.h"
 
@@ -43,9 +44,14 @@ static int apply_nbdopt(struct opts *o, char *item)
 		o->tls = true, o->tlso.pin = val;
 	else if (!strcmp(item, "name") && val)
 		o->name = val;
-	else if ((!strcmp(item, "persist") && !val) ||
-		 ((!strcmp(item, "connections") || !strcmp(item, "dead-timeout")) && v >= 0))
-		msg("NBDOPTS: '%s' is not supported yet; ignored", item);
+	else if (!strcmp(item, "persist") && !val)
+		o->persist = true;
+	else if (!strcmp(item, "nopersist") && !val)
+		o->persist = false;
+	else if (!strcmp(item, "connections") && v >= 1 && v <= NBDC_MAX_CONNS)
+		o->connections = (unsigned)v;
+	else if (!strcmp(item, "dead-timeout") && v >= 0)
+		o->dead_timeout = (unsigned)v, o->dead_set = true;
 	else
 		return -1;
 	return 0;
@@ -60,7 +66,8 @@ static int apply_nbdopts(struct opts *o, char *opts)
 			msg("NBDOPTS: cannot use '%s': expected timeout=SEC, bs=N, "
 			    "readonly, tls, cacert=FILE, tls-hostname=NAME, "
 			    "cert=FILE, key=FILE, pin=SHA256, name=EXPORT, persist, "
-			    "connections=N or dead-timeout=SEC", copy);
+			    "nopersist, connections=N (1..16) or dead-timeout=SEC",
+			    copy);
 			return EXIT_USAGE;
 		}
 	}
@@ -158,5 +165,8 @@ int from_cmdline(struct opts *o, struct boot_spec *b)
 	o->dev = b->dev[0] ? b->dev : "/dev/nbd0";
 	if (!o->retry_set)
 		o->retry_for = DEFAULT_RETRY_FOR;
+	/* A root filesystem must survive a server restart: -p unless
+	 * NBDOPTS says nopersist. */
+	o->persist = true;
 	return apply_nbdopts(o, b->opts);
 }

@@ -30,19 +30,34 @@
 #define KERNEL_MIN_BLOCK 512U
 #define KERNEL_MAX_BLOCK 4096U
 
+#define NBDC_MAX_CONNS 16
+
+/* With -p on the ioctl path: get a new kernel-ready socket after the
+ * connection died (the supervisor's reconnect loop); NULL: no persistence. */
+typedef int reconnect_fn(void *ctx, int *sock);
+/* Run in the process that holds the device: before NBD_DO_IT (start the
+ * TLS pump; returns an exit code) and after it returns (stop it). */
+typedef int holder_start_fn(void);
+typedef void holder_stop_fn(void);
+
+
 struct attach {
-	const char *dev;    /* /dev/nbdX */
-	int sock;           /* connected socket, handshake done */
+	const char *dev;    /* /dev/nbdX; NULL: the kernel picks (netlink) */
+	int sock;           /* connected socket, handshake done (= socks[0]) */
+	int socks[NBDC_MAX_CONNS]; /* netlink: every connection */
+	int nsocks;
+	unsigned dead_timeout; /* netlink: seconds I/O waits for a reconnect */
+	const char *backend;   /* netlink: "HOST:PORT/EXPORT", for RECONFIGURE */
 	uint64_t size;      /* bytes */
 	uint32_t blksize;   /* kernel-legal */
 	uint16_t flags;     /* transmission flags (READ_ONLY forced by -R) */
 	unsigned timeout;   /* seconds; 0 leaves the kernel default */
 	bool nofork;        /* hold NBD_DO_IT in this process */
 	const char *what;   /* "HOST:PORT export 'x'", for messages */
-	/* Runs in a thread of the process that holds the device, for as long
-	 * as it is attached (the TLS pump); may be NULL. */
-	void (*companion)(void *arg);
-	void *companion_arg;
+	holder_start_fn *holder_start;  /* may be NULL */
+	holder_stop_fn *holder_stop;
+	reconnect_fn *reconnect;   /* ioctl path, -p */
+	void *reconnect_ctx;
 };
 
 /* Check, before connecting, that 'dev' is an NBD device and not in use.
@@ -51,12 +66,51 @@ int kernel_usable(const char *dev);
 
 /* Attach through the ioctl interface.  Returns an exit code; with nofork it
  * returns only when the device is disconnected. */
-int kernel_attach_ioctl(const struct attach *a);
+int kernel_attach_ioctl(struct attach *a);
 
 /* 1 connected (pid stored), 0 not connected, -1 error (printed). */
 int kernel_check(const char *dev, pid_t *pid);
 
 /* Detach; returns an exit code. */
 int kernel_disconnect(const char *dev);
+
+/* ---- netlink (kernel_netlink.c) ---- */
+struct genl;
+
+/* Does the kernel offer the "nbd" generic netlink family? */
+bool kernel_has_netlink(void);
+
+/* The index N of /dev/nbdN, or -1 (cause printed). */
+int kernel_nbd_index(const char *dev);
+
+/* NBD_CMD_CONNECT with a->socks; *index -1 lets the kernel pick and is set
+ * to the device used.  Returns an exit code (cause printed). */
+int kernel_attach_netlink(const struct attach *a, int *index);
+
+/* Hand new sockets to dead slots of device 'index'.  0 or -errno. */
+int kernel_reconfigure(int index, const int *socks, int n, const char *backend);
+
+/* NBD_CMD_DISCONNECT.  0 or -errno (-ENOENT: no netlink family). */
+int kernel_disconnect_netlink(int index);
+
+/* NBD_CMD_STATUS: 1 connected, 0 not, or -errno. */
+int kernel_status_netlink(int index);
+
+/* A non-blocking socket subscribed to the driver's events.  0 or -errno. */
+int kernel_events_open(struct genl *g);
+
+/* Drain pending events; true when one said device 'index' lost a link. */
+bool kernel_link_dead(struct genl *g, int index);
+
+/* Shared with the supervisor (kernel_ioctl.c). */
+void kernel_report_attached(const struct attach *a);
+void kernel_protect_self(void);
+void kernel_rescan(const char *dev);
+void kernel_detach_session(void);
+/* The pid the kernel shows as serving 'dev' (0: not connected), through a
+ * descriptor opened once: it keeps working after switch_root has taken
+ * /dev and /sys away from a process left behind. */
+int kernel_pid_open(const char *dev);
+pid_t kernel_pid_read(int fd);
 
 #endif

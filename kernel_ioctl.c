@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +30,6 @@
 
 #define START_WAIT_MS 10000 /* for NBD_DO_IT to show the device running */
 #define STOP_WAIT_MS  10000 /* for a disconnect to finish */
-#define COMPANION_STACK ((size_t)64 * 1024)
 
 /* Check 'dev' is an NBD block device; fills the sysfs path of its pid file.
  * Returns 0, or -1 after printing why. */
@@ -75,8 +73,12 @@ static int nbd_ioctl(int fd, const char *dev, unsigned long req,
 
 /* Keep the process that a disk depends on in memory and out of the OOM
  * killer's reach: a page fault or kill here could hang the root fs. */
-static void protect_self(void)
+void kernel_protect_self(void)
 {
+	sigset_t usr2;
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2); /* "disconnect coming" (kernel_disconnect) */
+	sigprocmask(SIG_BLOCK, &usr2, NULL);
 	mlockall(MCL_CURRENT | MCL_FUTURE);
 	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
@@ -103,7 +105,10 @@ static int configure(int fd, const struct attach *a)
 	if (a->timeout &&
 	    nbd_ioctl(fd, a->dev, NBD_SET_TIMEOUT, "NBD_SET_TIMEOUT", a->timeout))
 		return -1;
-	if (ioctl(fd, NBD_SET_SOCK, (unsigned long)a->sock) < 0) {
+	for (int i = 0; i < (a->nsocks ? a->nsocks : 1); i++) {
+		int sock = a->nsocks ? a->socks[i] : a->sock;
+		if (ioctl(fd, NBD_SET_SOCK, (unsigned long)sock) == 0)
+			continue;
 		if (errno == EBUSY)
 			msg("%s is busy: another process is setting it up, or "
 			    "it is attached through netlink", a->dev);
@@ -115,7 +120,7 @@ static int configure(int fd, const struct attach *a)
 }
 
 /* Ask for a partition scan; failure only means no partitions are shown. */
-static void rescan(const char *dev)
+void kernel_rescan(const char *dev)
 {
 	int fd = open(dev, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
@@ -147,53 +152,84 @@ static int wait_running(const char *pidpath, int errfd)
 	return ETIMEDOUT;
 }
 
-static void *companion_main(void *arg)
+/* Did `nbdc -d` say a disconnect is coming (SIGUSR2, held blocked)? */
+static bool disconnect_asked(void)
 {
-	const struct attach *a = arg;
-	a->companion(a->companion_arg);
-	return NULL;
+	sigset_t set;
+	return sigpending(&set) == 0 && sigismember(&set, SIGUSR2);
 }
 
-/* The life of the connection: NBD_DO_IT until disconnect, then clean up.
- * The companion (TLS pump) runs beside it in this same process, so the pid
- * the kernel shows is the one that moves the data. */
-static int hold(int fd, const struct attach *a, int errfd)
+/* -p on the ioctl path: once NBD_DO_IT has returned, get a new connection
+ * and attach again.  The kernel fails the I/O in flight and keeps a dead
+ * configuration while anyone else has the device open, so this works only
+ * for a device nothing holds open; netlink keeps I/O waiting instead.
+ * Returns the open device, or -1 with *code set. */
+static int reattach(struct attach *a, int *code)
 {
-	pthread_t thread;
-	bool companion = false;
-	protect_self();
-	if (a->companion) {
-		pthread_attr_t attr;
-		pthread_attr_init(&attr);
-		pthread_attr_setstacksize(&attr, COMPANION_STACK);
-		companion = !pthread_create(&thread, &attr, companion_main, (void *)a);
-		if (!companion) {
-			msg("%s: cannot start the TLS pump thread", a->dev);
-			return EXIT_SYSTEM;
+	msg("%s: the connection to %s ended; reconnecting (ioctl path: I/O "
+	    "in flight has failed)", a->dev, a->what);
+	if ((*code = a->reconnect(a->reconnect_ctx, &a->sock)))
+		return -1;
+	a->socks[0] = a->sock;
+	a->nsocks = 1;
+	int fd = open(a->dev, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || configure(fd, a)) {
+		msg("%s: cannot attach again: the kernel keeps the dead "
+		    "connection while the device is open elsewhere (netlink, "
+		    "the default, reconnects in place)", a->dev);
+		if (fd >= 0)
+			close(fd);
+		close(a->sock);
+		*code = EXIT_KERNEL;
+		return -1;
+	}
+	close(a->sock); /* the kernel holds it now */
+	if (a->holder_start && (*code = a->holder_start())) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The life of the connection: NBD_DO_IT until disconnect, then clean up;
+ * with -p, attach again while the disconnect was not asked for.  The TLS
+ * pump runs beside it in this same process, so the pid the kernel shows
+ * is the one that moves the data. */
+static int hold(int fd, struct attach *a, int errfd)
+{
+	int code;
+	kernel_protect_self();
+	if (a->holder_start && (code = a->holder_start()))
+		return code;
+	for (;;) {
+		int r = ioctl(fd, NBD_DO_IT);
+		int err = errno;
+		if (r < 0 && errfd >= 0 && write(errfd, &err, sizeof err) < 0) {
+			/* the waiter is gone; nothing more to tell */
 		}
+		errfd = -1;
+		ioctl(fd, NBD_CLEAR_QUE);
+		ioctl(fd, NBD_CLEAR_SOCK);
+		if (a->holder_stop) /* it sees the kernel's socket close */
+			a->holder_stop();
+		code = r < 0 ? EXIT_KERNEL : EXIT_OK;
+		if (r < 0 && err != EBUSY) {
+			errno = err;
+			msg_errno("%s: connection to %s ended", a->dev, a->what);
+		}
+		close(fd);
+		if (!a->reconnect || disconnect_asked() || (r < 0 && err == EBUSY))
+			return code;
+		if ((fd = reattach(a, &code)) < 0)
+			return code;
 	}
-	int r = ioctl(fd, NBD_DO_IT);
-	int err = errno;
-	if (r < 0 && errfd >= 0 && write(errfd, &err, sizeof err) < 0) {
-		/* the waiter is gone; nothing more to tell */
-	}
-	ioctl(fd, NBD_CLEAR_QUE);
-	ioctl(fd, NBD_CLEAR_SOCK);
-	if (companion) /* it sees the kernel's socket close and says goodbye */
-		pthread_join(thread, NULL);
-	if (r < 0 && err != EBUSY) {
-		errno = err;
-		msg_errno("%s: connection to %s ended", a->dev, a->what);
-		return EXIT_KERNEL;
-	}
-	return r < 0 ? EXIT_KERNEL : EXIT_OK;
 }
 
 /* Leave the caller's session.  stdin and stdout go to /dev/null; stderr is
  * kept when it is a terminal or a file (late messages stay visible), but a
  * pipe or socket is swapped for the console: `$(nbdc ... 2>&1)` in a boot
  * script must not wait for the device to be detached. */
-static void detach_session(void)
+void kernel_detach_session(void)
 {
 	struct stat st;
 	setsid();
@@ -215,11 +251,14 @@ static void detach_session(void)
 	}
 }
 
-static void report_attached(const struct attach *a)
+void kernel_report_attached(const struct attach *a)
 {
-	msg("%s: attached %s (%llu bytes, block size %u%s)", a->dev, a->what,
+	char conns[32] = "";
+	if (a->nsocks > 1)
+		snprintf(conns, sizeof conns, ", %d connections", a->nsocks);
+	msg("%s: attached %s (%llu bytes, block size %u%s%s)", a->dev, a->what,
 	    (unsigned long long)a->size, a->blksize,
-	    a->flags & NBD_FLAG_READ_ONLY ? ", read-only" : "");
+	    a->flags & NBD_FLAG_READ_ONLY ? ", read-only" : "", conns);
 }
 
 /* Is 'dev' an NBD device free to attach?  Fills its sysfs pid path. */
@@ -242,7 +281,7 @@ int kernel_usable(const char *dev)
 	return device_free(dev, pidpath, sizeof pidpath);
 }
 
-int kernel_attach_ioctl(const struct attach *a)
+int kernel_attach_ioctl(struct attach *a)
 {
 	char pidpath[96];
 	if (device_free(a->dev, pidpath, sizeof pidpath))
@@ -275,8 +314,8 @@ int kernel_attach_ioctl(const struct attach *a)
 		if (child == 0) { /* rescanner */
 			close(fd);
 			if (wait_running(pidpath, -1) == 0) {
-				rescan(a->dev);
-				report_attached(a);
+				kernel_rescan(a->dev);
+				kernel_report_attached(a);
 			}
 			_exit(0);
 		}
@@ -288,8 +327,10 @@ int kernel_attach_ioctl(const struct attach *a)
 	}
 	if (child == 0) { /* holder */
 		close(pipefd[0]);
+		for (int i = 0; i < a->nsocks; i++)
+			close(a->socks[i]);
 		close(a->sock);
-		detach_session();
+		kernel_detach_session();
 		_exit(hold(fd, a, pipefd[1]));
 	}
 	close(pipefd[1]);
@@ -303,10 +344,32 @@ int kernel_attach_ioctl(const struct attach *a)
 			kill(child, SIGKILL);
 		return EXIT_KERNEL;
 	}
-	rescan(a->dev);
-	report_attached(a);
+	kernel_rescan(a->dev);
+	kernel_report_attached(a);
 	return EXIT_OK;
 }
+
+int kernel_pid_open(const char *dev)
+{
+	struct stat st;
+	char pidpath[96];
+	if (stat(dev, &st) < 0)
+		return -1;
+	snprintf(pidpath, sizeof pidpath, "/sys/dev/block/%u:%u/pid",
+		 major(st.st_rdev), minor(st.st_rdev));
+	return open(pidpath, O_RDONLY | O_CLOEXEC);
+}
+
+pid_t kernel_pid_read(int fd)
+{
+	char buf[32];
+	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+	if (n <= 0)
+		return 0; /* the attribute is gone: the device was released */
+	buf[n] = 0;
+	return (pid_t)strtol(buf, NULL, 10);
+}
+
 
 int kernel_check(const char *dev, pid_t *pid)
 {
@@ -314,23 +377,33 @@ int kernel_check(const char *dev, pid_t *pid)
 	if (nbd_device(dev, pidpath, sizeof pidpath))
 		return -1;
 	*pid = device_pid(pidpath);
+	int index = kernel_nbd_index(dev);
+	int st = index >= 0 ? kernel_status_netlink(index) : -ENOENT;
+	if (st >= 0) /* the driver's own word, when it has netlink */
+		return st && *pid ? 1 : 0;
 	return *pid ? 1 : 0;
 }
 
-int kernel_disconnect(const char *dev)
+/* A disconnect is coming: an nbdc holding the device with -p on the
+ * ioctl path must not take it for a lost server.  Only our own binary is
+ * told (SIGUSR2, which it holds blocked), never another process. */
+static void tell_holder(pid_t pid)
 {
-	char pidpath[96];
-	if (nbd_device(dev, pidpath, sizeof pidpath))
-		return EXIT_KERNEL;
+	char mine[512], theirs[512], path[64];
+	snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+	ssize_t a = readlink("/proc/self/exe", mine, sizeof mine - 1);
+	ssize_t b = readlink(path, theirs, sizeof theirs - 1);
+	if (a > 0 && a == b && !memcmp(mine, theirs, (size_t)a))
+		kill(pid, SIGUSR2);
+}
+
+/* NBD_DISCONNECT through an open descriptor (kernels without netlink). */
+static int disconnect_ioctl(const char *dev)
+{
 	int fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		msg_errno("cannot open %s", dev);
 		return EXIT_KERNEL;
-	}
-	if (!device_pid(pidpath)) {
-		msg("%s is not connected", dev);
-		close(fd);
-		return EXIT_OK;
 	}
 	if (nbd_ioctl(fd, dev, NBD_DISCONNECT, "NBD_DISCONNECT", 0)) {
 		close(fd);
@@ -338,15 +411,41 @@ int kernel_disconnect(const char *dev)
 	}
 	ioctl(fd, NBD_CLEAR_SOCK);
 	close(fd);
+	return EXIT_OK;
+}
+
+int kernel_disconnect(const char *dev)
+{
+	char pidpath[96];
+	if (nbd_device(dev, pidpath, sizeof pidpath))
+		return EXIT_KERNEL;
+	pid_t pid = device_pid(pidpath);
+	if (!pid) {
+		msg("%s is not connected", dev);
+		return EXIT_OK;
+	}
+	tell_holder(pid);
+	int index = kernel_nbd_index(dev);
+	int err = index >= 0 ? kernel_disconnect_netlink(index) : -ENOENT;
+	if (err == -ENOENT || err == -EOPNOTSUPP) {
+		int code = disconnect_ioctl(dev);
+		if (code)
+			return code;
+	} else if (err) {
+		errno = -err;
+		msg_errno("%s: NBD_CMD_DISCONNECT failed", dev);
+		return EXIT_KERNEL;
+	}
 	int64_t deadline = now_ms() + STOP_WAIT_MS;
 	while (device_pid(pidpath) && now_ms() < deadline)
 		usleep(10000);
 	if (device_pid(pidpath)) {
 		msg("%s: disconnect requested, but the device is still "
-		    "running after %d s", dev, STOP_WAIT_MS / 1000);
+		    "running after %d s (is it mounted or open?)", dev,
+		    STOP_WAIT_MS / 1000);
 		return EXIT_KERNEL;
 	}
-	rescan(dev); /* size is 0 now: drops stale partition devices */
+	kernel_rescan(dev); /* size is 0 now: drops stale partition devices */
 	msg("%s: disconnected", dev);
 	return EXIT_OK;
 }

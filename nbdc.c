@@ -18,6 +18,8 @@
 #include "nbd_proto.h"
 #include "nego.h"
 #include "net.h"
+#include "attach.h"
+#include "session.h"
 #include "status.h"
 #include "tls.h"
 
@@ -28,7 +30,9 @@
 #define DEFAULT_CONNECT_TIMEOUT 30
 
 static const char usage_text[] =
-"usage: nbdc [options] HOST [PORT] /dev/nbdX   attach an export\n"
+"usage: nbdc [options] HOST [PORT] [/dev/nbdX] attach an export (without a\n"
+"                                              device: the kernel picks one,\n"
+"                                              and its path is printed)\n"
 "       nbdc -l|--list HOST [PORT]             list exports\n"
 "       nbdc --info [options] HOST [PORT]      show an export, attach nothing\n"
 "       nbdc -c|--check /dev/nbdX              print the pid serving it\n"
@@ -46,6 +50,15 @@ static const char usage_text[] =
 "      --connect-timeout SEC  deadline for connect + handshake (default 30)\n"
 "      --retry-for SEC      retry connecting for this long (default 0;\n"
 "                           120 with --cmdline), one line per attempt\n"
+"  -L, --nonetlink          attach with ioctls, not netlink (the default when\n"
+"                           the kernel has it)\n"
+"  -C, --connections N      N connections, if the server allows several\n"
+"  -p, --persist            stay behind and reconnect when the server is lost\n"
+"      --dead-conn-timeout SEC  how long the kernel holds I/O while waiting\n"
+"                           for a reconnect (default 60 with -p)\n"
+"      --reconnect-for SEC  give up reconnecting after this long (default:\n"
+"                           the dead-connection timeout); then disconnect\n"
+"      --reconnect-delay-max SEC  cap of the backoff between attempts (4)\n"
 "  -m, --systemd-mark       argv[0] starts with '@' so systemd's shutdown and\n"
 "                           switch_root leave the process alone\n"
 "TLS (any of these implies --tls):\n"
@@ -55,6 +68,7 @@ static const char usage_text[] =
 "  -F, --cert FILE          client certificate (PEM), with --key\n"
 "  -K, --key FILE           client private key (PEM: RSA or EC)\n"
 "      --pin SPKI-SHA256    accept exactly this server key (base64 or hex)\n"
+"      --no-ktls            keep TLS in nbdc's pump, not in the kernel\n"
 "  -V, --version            print the version\n"
 "  -h, --help               this text\n"
 "exit codes: 0 ok, 1 usage (-c: not connected), 2 system error, 3 cannot\n"
@@ -83,7 +97,7 @@ bool legal_block_size(long long v)
 }
 
 enum { OPT_INFO = 256, OPT_CONNECT_TIMEOUT, OPT_PIN, OPT_CMDLINE, OPT_RETRY,
-       OPT_DUMP };
+       OPT_DUMP, OPT_RECONNECT_FOR, OPT_DELAY_MAX, OPT_NO_KTLS };
 
 static const struct option long_opts[] = {
 	{ "name", required_argument, NULL, 'N' },
@@ -103,6 +117,7 @@ static const struct option long_opts[] = {
 	{ "cert", required_argument, NULL, 'F' },
 	{ "key", required_argument, NULL, 'K' },
 	{ "pin", required_argument, NULL, OPT_PIN },
+	{ "no-ktls", no_argument, NULL, OPT_NO_KTLS },
 	{ "cmdline", no_argument, NULL, OPT_CMDLINE },
 	{ "retry-for", required_argument, NULL, OPT_RETRY },
 	{ "systemd-mark", no_argument, NULL, 'm' },
@@ -120,6 +135,9 @@ static const struct option long_opts[] = {
 	{ "enable-tls", no_argument, NULL, 'x' },
 	{ "identifier", required_argument, NULL, 'i' },
 	{ "dead-timeout", required_argument, NULL, 'D' },
+	{ "dead-conn-timeout", required_argument, NULL, 'D' },
+	{ "reconnect-for", required_argument, NULL, OPT_RECONNECT_FOR },
+	{ "reconnect-delay-max", required_argument, NULL, OPT_DELAY_MAX },
 	{ "no-optgo", no_argument, NULL, 'g' },
 	{ "size", required_argument, NULL, 'B' },
 	{ "preinit", no_argument, NULL, 'P' },
@@ -170,9 +188,7 @@ static int parse_positional(struct opts *o, int argc, char **argv)
 		if (n > 2)
 			return usage_error("unexpected argument: %s", a[2]);
 	}
-	if (wants_dev && !o->dev)
-		return usage_error("%s", "missing device (/dev/nbdX)");
-	return EXIT_OK;
+	return EXIT_OK; /* no device: the kernel picks one (netlink) */
 }
 
 /* "nbd0" means /dev/nbd0, as nbd-client accepts it. */
@@ -192,7 +208,8 @@ static void dump_options(const struct opts *o)
 	printf("action=%d host=%s port=%s name=%s dev=%s unix=%s bs=%u timeout=%u "
 	       "readonly=%d nofork=%d persist=%d swap=%d nonetlink=%d conns=%u "
 	       "no_optgo=%d mark=%d tls=%d ca=%s cert=%s key=%s hostname=%s "
-	       "size=%llu\n", o->action, o->host ? o->host : "", o->port,
+	       "size=%llu dead=%u reconnect_for=%u delay_max=%u\n", o->action,
+	       o->host ? o->host : "", o->port,
 	       o->name, o->dev ? o->dev : (o->check_dev ? o->check_dev : ""),
 	       o->unix_path ? o->unix_path : "", o->blksize, o->timeout,
 	       o->readonly, o->nofork, o->persist, o->swap, o->nonetlink,
@@ -201,7 +218,8 @@ static void dump_options(const struct opts *o)
 	       o->tlso.certfile ? o->tlso.certfile : "",
 	       o->tlso.keyfile ? o->tlso.keyfile : "",
 	       o->tlso.hostname ? o->tlso.hostname : "",
-	       (unsigned long long)o->size_override);
+	       (unsigned long long)o->size_override, o->dead_timeout,
+	       o->reconnect_for, o->reconnect_delay_max);
 }
 
 static int parse_args(struct opts *o, int argc, char **argv)
@@ -254,7 +272,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		case 'L': o->nonetlink = true; break;
 		case 'g': o->no_optgo = true; break;
 		case 'C':
-			if ((v = number(optarg, 1, 64)) < 0)
+			if ((v = number(optarg, 1, NBDC_MAX_CONNS)) < 0)
 				return usage_error("bad number of connections '%s'", optarg);
 			o->connections = (unsigned)v;
 			break;
@@ -263,7 +281,26 @@ static int parse_args(struct opts *o, int argc, char **argv)
 				return usage_error("bad size '%s' (bytes)", optarg);
 			o->size_override = (uint64_t)v;
 			break;
-		case 'i': case 'D': case 'P': case 'y': case 'S':
+		case 'D':
+			if ((v = number(optarg, 0, 86400LL * 365)) < 0)
+				return usage_error("bad dead-connection timeout "
+						   "'%s' (seconds)", optarg);
+			o->dead_timeout = (unsigned)v;
+			o->dead_set = true;
+			break;
+		case OPT_RECONNECT_FOR:
+			if ((v = number(optarg, 1, 86400LL * 365)) < 0)
+				return usage_error("bad --reconnect-for '%s' "
+						   "(seconds)", optarg);
+			o->reconnect_for = (unsigned)v;
+			break;
+		case OPT_DELAY_MAX:
+			if ((v = number(optarg, 1, 3600)) < 0)
+				return usage_error("bad --reconnect-delay-max '%s' "
+						   "(seconds, 1..3600)", optarg);
+			o->reconnect_delay_max = (unsigned)v;
+			break;
+		case 'i': case 'P': case 'y': case 'S':
 			msg("note: option -%c is not used by nbdc; ignored", c);
 			break;
 		case OPT_DUMP: o->dump = true; break;
@@ -274,6 +311,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		case 'F': o->tls = true; o->tlso.certfile = optarg; break;
 		case 'K': o->tls = true; o->tlso.keyfile = optarg; break;
 		case OPT_PIN: o->tls = true; o->tlso.pin = optarg; break;
+		case OPT_NO_KTLS: o->no_ktls = true; break;
 		case 'V':
 			printf("nbdc %s (tls: %s)\n", NBDC_VERSION,
 			       tls_available ? "bearssl" : "none");
@@ -291,35 +329,6 @@ static int parse_args(struct opts *o, int argc, char **argv)
 						   argv[optind]) : EXIT_OK;
 	}
 	return parse_positional(o, argc, argv);
-}
-
-/* Kernel-legal block size honouring the server's constraints (min, max) and
- * the user's -b. Without constraints: 512, what every disk tool expects. */
-static int choose_block_size(const struct opts *o, const struct nego_result *r,
-			     const char *peer, uint32_t *bs)
-{
-	uint32_t min = r->have_block_size ? r->bs.min : 1;
-	uint32_t max = r->have_block_size ? r->bs.max : UINT32_MAX;
-	if (o->blksize) {
-		if (o->blksize < min || o->blksize > max) {
-			msg("%s: block size %u is outside the server's limits "
-			    "(%u..%u)", peer, o->blksize, min, max);
-			return EXIT_REFUSED;
-		}
-		*bs = o->blksize;
-		return EXIT_OK;
-	}
-	uint32_t b = KERNEL_MIN_BLOCK;
-	while (b < min && b < KERNEL_MAX_BLOCK)
-		b <<= 1;
-	if (b < min || b > max) {
-		msg("%s: the server requires block sizes of %u..%u bytes; the "
-		    "kernel NBD driver supports %u..%u", peer, min, max,
-		    KERNEL_MIN_BLOCK, KERNEL_MAX_BLOCK);
-		return EXIT_REFUSED;
-	}
-	*bs = b;
-	return EXIT_OK;
 }
 
 static void print_export(void *ctx, const char *name, const char *desc)
@@ -350,61 +359,6 @@ static void print_info(const struct opts *o, const struct nego_result *r)
 	       r->tls ? "TLS, " : "", paths[r->path]);
 }
 
-/* The handshake engine is large (it buffers a whole reply); keep it off the
- * stack of the process that may stay behind. */
-static struct nego engine;
-
-struct pump_fds {
-	int tcp, local;
-};
-
-/* The TLS pump, as the companion of the process holding the device. */
-static void pump(void *arg)
-{
-	struct pump_fds *p = arg;
-	long before = tls_alloc_count();
-	tls_pump(p->tcp, p->local);
-	if (before >= 0) /* the allocation-counting test build */
-		msg("pump: %ld heap allocations while pumping",
-		    tls_alloc_count() - before);
-}
-
-static int attach(const struct opts *o, const struct nego_result *r, int sock,
-		  const char *peer)
-{
-	static struct pump_fds fds;
-	char what[NBD_MAX_STRING + 300];
-	uint32_t bs;
-	int code = choose_block_size(o, r, peer, &bs);
-	if (code)
-		return code;
-	if (*o->name)
-		snprintf(what, sizeof what, "%s export '%s'", peer, o->name);
-	else
-		snprintf(what, sizeof what, "%s", peer);
-	struct attach a = {
-		.dev = o->dev, .sock = sock, .blksize = bs,
-		.size = o->size_override ? o->size_override : r->size,
-		.flags = (uint16_t)(r->flags | (o->readonly ? NBD_FLAG_READ_ONLY : 0)),
-		.timeout = o->timeout, .nofork = o->nofork, .what = what,
-	};
-	if (o->tls) {
-		/* The kernel speaks plaintext to one end of a socketpair; the
-		 * pump carries it through TLS. */
-		int sv[2];
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-			msg_errno("socketpair");
-			return EXIT_SYSTEM;
-		}
-		fds.tcp = sock;
-		fds.local = sv[1];
-		a.sock = sv[0];
-		a.companion = pump;
-		a.companion_arg = &fds;
-	}
-	return kernel_attach_ioctl(&a);
-}
-
 static int check(const char *dev)
 {
 	pid_t pid;
@@ -412,34 +366,6 @@ static int check(const char *dev)
 	if (r > 0)
 		printf("%d\n", (int)pid);
 	return r > 0 ? EXIT_OK : r == 0 ? EXIT_USAGE : EXIT_SYSTEM;
-}
-
-/* Connect and negotiate; while the server cannot be reached (not up yet,
- * network still coming), retry with backoff for --retry-for seconds. */
-static int connect_negotiate(const struct opts *o, const struct nego_config *cfg,
-			     const char *peer, int *sock)
-{
-	int64_t give_up = now_ms() + (int64_t)o->retry_for * 1000;
-	unsigned delay = 1;
-	for (int attempt = 1;; attempt++) {
-		int code;
-		int64_t deadline = now_ms() + (int64_t)o->connect_timeout * 1000;
-		nego_init(&engine, cfg);
-		*sock = net_connect(o->host, o->port, o->unix_path, deadline, &code);
-		if (*sock >= 0) {
-			code = net_handshake(&engine, *sock, deadline, peer);
-			if (code == EXIT_OK)
-				return EXIT_OK;
-			close(*sock);
-		}
-		if ((code != EXIT_CONNECT && code != EXIT_TIMEOUT) ||
-		    now_ms() + (int64_t)delay * 1000 > give_up)
-			return code;
-		msg("%s: attempt %d failed; retrying in %u s (for up to %u s)",
-		    peer, attempt, delay, o->retry_for);
-		sleep(delay);
-		delay = delay * 2 > 8 ? 8 : delay * 2;
-	}
 }
 
 /* Early-boot hygiene for a process that must outlive the initramfs. */
@@ -451,65 +377,87 @@ static void systemd_mark(char **argv)
 }
 
 
+/* -p: what a reconnect needs from the kernel, unless given. */
+static void persist_defaults(struct opts *o)
+{
+	if (!o->persist)
+		return;
+	if (!o->dead_set)
+		o->dead_timeout = PERSIST_DEAD_TIMEOUT;
+	if (!o->timeout)
+		o->timeout = PERSIST_IO_TIMEOUT;
+	if (!o->reconnect_for)
+		o->reconnect_for = o->dead_timeout ? o->dead_timeout
+						   : PERSIST_DEAD_TIMEOUT;
+	if (!o->reconnect_delay_max)
+		o->reconnect_delay_max = PERSIST_DELAY_MAX;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	static struct boot_spec boot;
+	static struct session sess;
 	int code = parse_args(&o, argc, argv);
 	if (code)
 		return code;
+	persist_defaults(&o);
 	if (o.dump) {
 		dump_options(&o);
 		return EXIT_OK;
 	}
-	if (o.persist || o.connections > 1)
-		msg("note: %s is not built yet; attaching with one connection, "
-		    "without reconnecting", o.persist ? "persistence (-persist)"
-		    : "multiple connections (-connections)");
 	if (o.systemd_mark)
 		systemd_mark(argv);
 	if (o.action == ACT_CMDLINE && (code = from_cmdline(&o, &boot)))
 		return code;
+	persist_defaults(&o); /* NBDOPTS may have said -p */
 	if (o.action == ACT_CHECK)
 		return check(o.check_dev);
 	if (o.action == ACT_DISCONNECT)
 		return kernel_disconnect(o.check_dev);
 
-	char peer[1200];
-	if (o.unix_path)
-		snprintf(peer, sizeof peer, "%s", o.unix_path);
-	else if (strchr(o.host, ':'))
-		snprintf(peer, sizeof peer, "[%s]:%s", o.host, o.port);
-	else
-		snprintf(peer, sizeof peer, "%s:%s", o.host, o.port);
-
 	static const enum nego_mode modes[] = {
 		[ACT_ATTACH] = NEGO_ATTACH, [ACT_LIST] = NEGO_LIST,
 		[ACT_INFO] = NEGO_INFO };
-	struct nego_config cfg = { .mode = modes[o.action], .name = o.name,
-				   .tls = o.tls, .no_optgo = o.no_optgo,
-				   .on_export = print_export };
+	sess = (struct session){
+		.host = o.host, .port = o.port, .unix_path = o.unix_path,
+		.connect_timeout = o.connect_timeout, .retry_for = o.retry_for,
+		.ktls = !o.no_ktls,
+		.cfg = { .mode = modes[o.action], .name = o.name, .tls = o.tls,
+			 .no_optgo = o.no_optgo, .on_export = print_export },
+	};
+	session_name(&sess);
 	if (o.tls) {
 		o.tlso.host = o.unix_path ? NULL : o.host;
 		if ((code = tls_prepare(&o.tlso)))
 			return code;
 	}
-	nego_init(&engine, &cfg);
-	if (nego_status(&engine) == NEGO_FAILED) {
-		msg("%s", nego_message(&engine));
+	nego_init(session_engine(), &sess.cfg);
+	if (nego_status(session_engine()) == NEGO_FAILED) {
+		msg("%s", nego_message(session_engine()));
 		return EXIT_USAGE;
 	}
-	if (o.action == ACT_ATTACH && (code = kernel_usable(o.dev)))
+	if (o.action == ACT_ATTACH && o.dev && (code = kernel_usable(o.dev)))
 		return code; /* fail before bothering the server */
+	if (o.action == ACT_ATTACH && !o.dev && (o.nonetlink || !kernel_has_netlink())) {
+		msg("no device given, and %s: name a /dev/nbdX",
+		    o.nonetlink ? "-nonetlink cannot pick one" :
+		    "the kernel has no NBD netlink interface to pick one "
+		    "(is the nbd module loaded?)");
+		return EXIT_USAGE;
+	}
 	int sock;
-	if ((code = connect_negotiate(&o, &cfg, peer, &sock)))
+	if ((code = session_connect(&sess, &sock)))
 		return code;
-	if (o.action == ACT_INFO)
-		print_info(&o, nego_result(&engine));
-	if (o.action == ACT_ATTACH)
-		code = attach(&o, nego_result(&engine), sock, peer);
-	close(sock);
+	if (o.action != ACT_ATTACH) {
+		if (o.action == ACT_INFO)
+			print_info(&o, session_result());
+		close(sock);
+		return EXIT_OK;
+	}
+	const char *dev = o.dev;
+	code = attach_export(&o, &sess, sock, &dev);
 	if (code == EXIT_OK && o.cmdline_file) /* the device for the hook */
-		printf("%s\n", boot.mount[0] ? boot.mount : o.dev);
+		printf("%s\n", boot.mount[0] ? boot.mount : dev);
 	return code;
 }

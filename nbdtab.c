@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kernel.h"
 #include "opts.h"
 #include "status.h"
 
@@ -64,7 +65,7 @@ static bool nbdtab_option(struct opts *o, char *item)
 		o->timeout = (unsigned)v;
 	else if (!strcmp(item, "port") && v > 0 && v < 65536)
 		o->port = val;
-	else if (!strcmp(item, "conns") && v > 0)
+	else if (!strcmp(item, "conns") && v > 0 && v <= NBDC_MAX_CONNS)
 		o->connections = (unsigned)v;
 	else if (!strcmp(item, "certfile") && *val)
 		o->tls = true, o->tlso.certfile = val;

@@ -43,49 +43,27 @@ static int connect_one(int fd, const struct sockaddr *sa, socklen_t len, int ms)
 	return err;
 }
 
-static int connect_unix(const char *path, int64_t deadline, int *code)
+int net_resolve(const char *host, const char *port, const char *unix_path,
+		struct net_target *t, int *code)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	size_t len = strlen(path);
-	if (len >= sizeof sun.sun_path) {
-		msg("Unix socket path is too long: %s", path);
-		*code = EXIT_USAGE;
-		return -1;
+	t->n = 0;
+	t->host = unix_path ? unix_path : host;
+	t->port = port;
+	t->is_unix = unix_path != NULL;
+	if (unix_path) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		size_t len = strlen(unix_path);
+		if (len >= sizeof sun.sun_path) {
+			msg("Unix socket path is too long: %s", unix_path);
+			*code = EXIT_USAGE;
+			return -1;
+		}
+		memcpy(sun.sun_path, unix_path, len + 1);
+		memcpy(&t->addr[0], &sun, sizeof sun);
+		t->len[0] = sizeof sun;
+		t->n = 1;
+		return 0;
 	}
-	memcpy(sun.sun_path, path, len + 1);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		msg_errno("socket");
-		*code = EXIT_SYSTEM;
-		return -1;
-	}
-	int err = connect_one(fd, (struct sockaddr *)&sun, sizeof sun,
-			      ms_left(deadline));
-	if (err) {
-		msg("cannot connect to Unix socket %s: %s", path, strerror(err));
-		close(fd);
-		*code = EXIT_CONNECT;
-		return -1;
-	}
-	set_blocking(fd, 1);
-	return fd;
-}
-
-static void addr_str(const struct addrinfo *ai, char *buf, size_t size)
-{
-	char h[NI_MAXHOST] = "?";
-	getnameinfo(ai->ai_addr, ai->ai_addrlen, h, sizeof h, NULL, 0,
-		    NI_NUMERICHOST);
-	snprintf(buf, size, "%s", h);
-}
-
-/* Try each address in turn; each gets an equal share of the time left, so
- * one black-holed address cannot use up the whole deadline. */
-int net_connect(const char *host, const char *port, const char *unix_path,
-		int64_t deadline, int *code)
-{
-	if (unix_path)
-		return connect_unix(unix_path, deadline, code);
 	struct addrinfo hints = { .ai_family = AF_UNSPEC,
 				  .ai_socktype = SOCK_STREAM }, *res, *ai;
 	/* No AI_ADDRCONFIG: in early boot only some interfaces are up. */
@@ -96,43 +74,77 @@ int net_connect(const char *host, const char *port, const char *unix_path,
 		*code = EXIT_CONNECT;
 		return -1;
 	}
-	int n = 0;
-	for (ai = res; ai; ai = ai->ai_next)
-		n++;
+	for (ai = res; ai && t->n < NET_MAX_ADDRS; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof t->addr[0])
+			continue;
+		memcpy(&t->addr[t->n], ai->ai_addr, ai->ai_addrlen);
+		t->len[t->n++] = ai->ai_addrlen;
+	}
+	freeaddrinfo(res);
+	return 0;
+}
+
+static void addr_str(const struct sockaddr *sa, socklen_t len, char *buf,
+		     size_t size)
+{
+	char h[NI_MAXHOST] = "?";
+	getnameinfo(sa, len, h, sizeof h, NULL, 0, NI_NUMERICHOST);
+	snprintf(buf, size, "%s", h);
+}
+
+/* Try each address in turn; each gets an equal share of the time left, so
+ * one black-holed address cannot use up the whole deadline. */
+int net_connect_target(const struct net_target *t, int64_t deadline, int *code)
+{
 	char why[1024] = "", a[NI_MAXHOST];
 	size_t used = 0;
 	int fd = -1;
-	for (ai = res; ai && fd < 0; ai = ai->ai_next, n--) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
-			    SOCK_NONBLOCK, ai->ai_protocol);
-		if (fd < 0) {
-			addr_str(ai, a, sizeof a);
-			used += (size_t)snprintf(why + used, sizeof why - used,
-				"%s%s: %s", used ? "; " : "", a, strerror(errno));
-			continue;
-		}
-		int err = connect_one(fd, ai->ai_addr, ai->ai_addrlen,
-				      ms_left(deadline) / n);
-		if (err) {
-			addr_str(ai, a, sizeof a);
-			used += (size_t)snprintf(why + used, sizeof why - used,
-				"%s%s: %s", used ? "; " : "", a, strerror(err));
+	for (int i = 0; i < t->n && fd < 0; i++) {
+		const struct sockaddr *sa = (const struct sockaddr *)&t->addr[i];
+		int err = 0;
+		fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC |
+			    SOCK_NONBLOCK, 0);
+		if (fd < 0)
+			err = errno;
+		else if ((err = connect_one(fd, sa, t->len[i],
+					    ms_left(deadline) / (t->n - i)))) {
 			close(fd);
 			fd = -1;
 		}
-		if (used >= sizeof why)
-			used = sizeof why - 1;
+		if (err && t->is_unix) {
+			snprintf(why, sizeof why, "%s", strerror(err));
+		} else if (err) {
+			addr_str(sa, t->len[i], a, sizeof a);
+			used += (size_t)snprintf(why + used, sizeof why - used,
+				"%s%s: %s", used ? "; " : "", a, strerror(err));
+			if (used >= sizeof why)
+				used = sizeof why - 1;
+		}
 	}
-	freeaddrinfo(res);
 	if (fd < 0) {
-		msg("cannot connect to %s port %s (%s)", host, port, why);
+		if (t->is_unix)
+			msg("cannot connect to Unix socket %s: %s", t->host, why);
+		else
+			msg("cannot connect to %s port %s (%s)", t->host, t->port,
+			    why);
 		*code = EXIT_CONNECT;
 		return -1;
 	}
-	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (!t->is_unix) {
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	}
 	set_blocking(fd, 1);
 	return fd;
+}
+
+int net_connect(const char *host, const char *port, const char *unix_path,
+		int64_t deadline, int *code)
+{
+	static struct net_target t;
+	if (net_resolve(host, port, unix_path, &t, code))
+		return -1;
+	return net_connect_target(&t, deadline, code);
 }
 
 /* Wait until fd is ready for 'events' or the deadline passes. */

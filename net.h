@@ -5,9 +5,32 @@
 #ifndef NET_H
 #define NET_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "nego.h"
+
+#define NET_MAX_ADDRS 8
+
+/* Where the server is: resolved once, so that reconnecting needs neither
+ * DNS nor the heap. */
+struct net_target {
+	int n;
+	struct sockaddr_storage addr[NET_MAX_ADDRS];
+	socklen_t len[NET_MAX_ADDRS];
+	const char *host, *port;   /* for messages */
+	bool is_unix;
+};
+
+/* Resolve HOST:PORT (or take the Unix socket path).  Returns 0, or -1
+ * after printing why, with *code set to the exit code. */
+int net_resolve(const char *host, const char *port, const char *unix_path,
+		struct net_target *t, int *code);
+
+/* Connect to the first address of 't' that answers; no heap.  Returns a
+ * blocking socket, or -1 after printing why (*code set). */
+int net_connect_target(const struct net_target *t, int64_t deadline, int *code);
 
 /* Connect to HOST:PORT (every address HOST resolves to, in turn) or, when
  * unix_path is set, to that Unix socket.  Returns a blocking socket, or -1

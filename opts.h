@@ -18,6 +18,12 @@
 enum action { ACT_ATTACH, ACT_LIST, ACT_INFO, ACT_CHECK, ACT_DISCONNECT,
 	      ACT_CMDLINE };
 #define DEFAULT_RETRY_FOR 120 /* seconds, with --cmdline */
+/* With -p: how long the kernel queues I/O for a reconnect, the I/O timeout
+ * after which a request stuck on a dead connection is requeued, and the
+ * backoff cap. */
+#define PERSIST_DEAD_TIMEOUT 60
+#define PERSIST_IO_TIMEOUT   10
+#define PERSIST_DELAY_MAX    4
 
 struct opts {
 	enum action action;
@@ -26,8 +32,11 @@ struct opts {
 	uint32_t blksize;
 	unsigned timeout, connect_timeout, retry_for;
 	bool retry_set, readonly, nofork, tls, systemd_mark;
-	bool persist, swap, nonetlink, no_optgo, dump;
+	bool persist, swap, nonetlink, no_optgo, dump, dead_set, no_ktls;
 	unsigned connections;
+	unsigned dead_timeout;        /* netlink: I/O waits this long (s) */
+	unsigned reconnect_for;       /* -p: seconds of trying, then give up */
+	unsigned reconnect_delay_max; /* -p: backoff cap, seconds */
 	uint64_t size_override;
 	const char *cmdline_file;
 	struct tls_options tlso;

@@ -3,9 +3,18 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "status.h"
+
+static int to_syslog;
+
+void msg_use_syslog(void)
+{
+	openlog("nbdc", LOG_PID, LOG_DAEMON);
+	to_syslog = 1;
+}
 
 static void vmsg(const char *fmt, va_list ap, int err)
 {
@@ -13,7 +22,11 @@ static void vmsg(const char *fmt, va_list ap, int err)
 	/* The callers va_start() 'ap'; clang-analyzer 14 cannot see that. */
 	if (vsnprintf(line, sizeof line, fmt, ap) < 0) // NOLINT(clang-analyzer-valist.Uninitialized)
 		line[0] = 0;
-	if (err)
+	if (to_syslog && err)
+		syslog(LOG_ERR, "%s: %s", line, strerror(err));
+	else if (to_syslog)
+		syslog(LOG_ERR, "%s", line);
+	else if (err)
 		fprintf(stderr, "nbdc: %s: %s\n", line, strerror(err));
 	else
 		fprintf(stderr, "nbdc: %s\n", line);

@@ -23,6 +23,10 @@ enum {
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* From now on, messages go to syslog (/dev/log) instead of stderr: for
+ * the process left running once its caller's stderr may be gone. */
+void msg_use_syslog(void);
+
 /* Milliseconds on the monotonic clock. */
 int64_t now_ms(void);
 

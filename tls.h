@@ -42,6 +42,12 @@ int tls_read(uint8_t *buf, size_t len, size_t *got, int64_t deadline);
  * close_notify.  No heap allocation.  Returns 0 on a clean end. */
 int tls_pump(int tcp, int local);
 
+/* Hand the record layer of 'fd' (handshake and every userspace read
+ * and write done) to the kernel: kTLS.  Returns 0 when the kernel now does
+ * TLS on 'fd'; 1 when it cannot and 'fd' is untouched (why says why); -1
+ * when it failed half-way and 'fd' is unusable. */
+int tls_to_kernel(int fd, char *why, size_t size);
+
 /* A hint for failures after the TLS handshake that may mean "client
  * certificate required" ("" when one was given). */
 const char *tls_hint(void);

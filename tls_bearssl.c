@@ -20,6 +20,7 @@
 
 #include <bearssl.h>
 
+#include "ktls.h"
 #include "status.h"
 #include "tls.h"
 #include "x509_der.h"
@@ -546,22 +547,6 @@ static int run_until(unsigned want, int64_t deadline)
 	}
 }
 
-static void free_setup(void)
-{
-	for (size_t i = 0; i < T.ntas; i++) {
-		free(T.tas[i].dn.data);
-		if (T.tas[i].pkey.key_type == BR_KEYTYPE_RSA) {
-			free(T.tas[i].pkey.key.rsa.n);
-			free(T.tas[i].pkey.key.rsa.e);
-		} else {
-			free(T.tas[i].pkey.key.ec.q);
-		}
-	}
-	free(T.tas);
-	T.tas = NULL;
-	T.ntas = 0;
-}
-
 int tls_handshake(int fd, int64_t deadline, const char *peer)
 {
 	uint8_t seed[32];
@@ -571,7 +556,12 @@ int tls_handshake(int fd, int64_t deadline, const char *peer)
 		return EXIT_SYSTEM;
 	}
 	br_ssl_engine_inject_entropy(&T.cc.eng, seed, sizeof seed);
-	if (!br_ssl_client_reset(&T.cc, T.sni[0] ? T.sni : NULL, 0)) {
+	/* A reconnect offers the last session: an abbreviated handshake
+	 * when the server still has it, a full one otherwise. */
+	bool resume = T.session.session_id_len > 0;
+	if (resume)
+		br_ssl_engine_set_session_parameters(&T.cc.eng, &T.session);
+	if (!br_ssl_client_reset(&T.cc, T.sni[0] ? T.sni : NULL, resume)) {
 		msg("%s: TLS initialisation failed", peer);
 		return EXIT_TLS;
 	}
@@ -591,8 +581,8 @@ int tls_handshake(int fd, int64_t deadline, const char *peer)
 		msg("%s: TLS handshake failed: %s%s", peer, why, tls_hint());
 		return EXIT_TLS;
 	}
+	/* The trust anchors stay loaded: a reconnect verifies again. */
 	br_ssl_engine_get_session_parameters(&T.cc.eng, &T.session);
-	free_setup();
 	return EXIT_OK;
 }
 
@@ -632,6 +622,107 @@ int tls_read(uint8_t *buf, size_t len, size_t *got, int64_t deadline)
 	memcpy(buf, p, n);
 	br_ssl_engine_recvapp_ack(eng, n);
 	*got = n;
+	return 0;
+}
+
+/* ---- kernel TLS --------------------------------------------------------------- */
+
+/* The kernel cipher for BearSSL's suite, and the PRF hash it uses. */
+static int ktls_suite(uint16_t suite, enum ktls_cipher *c, br_tls_prf_impl *prf)
+{
+	switch (suite) {
+	case BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256:
+	case BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256:
+		*c = KTLS_AES_128_GCM;
+		*prf = br_tls12_sha256_prf;
+		return 0;
+	case BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384:
+	case BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384:
+		*c = KTLS_AES_256_GCM;
+		*prf = br_tls12_sha384_prf;
+		return 0;
+	case BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256:
+	case BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256:
+		*c = KTLS_CHACHA20_POLY1305;
+		*prf = br_tls12_sha256_prf;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* Is the engine at a record boundary with nothing buffered either way?
+ * Anything read but not yet taken, or not yet sent, would be lost. */
+static bool engine_idle(br_ssl_engine_context *eng)
+{
+	size_t len;
+	br_ssl_engine_flush(eng, 0); /* a no-op: tls_write flushed */
+	unsigned st = br_ssl_engine_current_state(eng);
+	if (st & (BR_SSL_CLOSED | BR_SSL_SENDREC | BR_SSL_RECVAPP))
+		return false;
+	/* At a record boundary the engine asks for a whole header (5 bytes)
+	 * at the start of its input buffer: no part of a record is held. */
+	const unsigned char *buf = br_ssl_engine_recvrec_buf(eng, &len);
+	return buf == eng->ibuf && len == 5;
+}
+
+int tls_to_kernel(int fd, char *why, size_t size)
+{
+	br_ssl_engine_context *eng = &T.cc.eng;
+	enum ktls_cipher c;
+	br_tls_prf_impl prf;
+	uint8_t kb[2 * 32 + 2 * 12];
+	if (ktls_suite(eng->session.cipher_suite, &c, &prf)) {
+		snprintf(why, size, "cipher suite 0x%04x has no kernel "
+			 "implementation", eng->session.cipher_suite);
+		return 1;
+	}
+	if (!engine_idle(eng)) {
+		snprintf(why, size, "the TLS engine holds unsent or unread data");
+		return 1;
+	}
+	/* TLS 1.2 key expansion (RFC 5246 6.3); AEAD suites have no MAC
+	 * key: client key, server key, client IV, server IV. */
+	size_t kl = ktls_key_len(c), il = ktls_iv_len(c);
+	br_tls_prf_seed_chunk seed[2] = {
+		{ eng->server_random, 32 }, { eng->client_random, 32 } };
+	prf(kb, 2 * kl + 2 * il, eng->session.master_secret,
+	    sizeof eng->session.master_secret, "key expansion", 2, seed);
+	const uint8_t *ckey = kb, *skey = kb + kl;
+	const uint8_t *civ = kb + 2 * kl, *siv = civ + il;
+	/* Cross-check with what BearSSL keeps: the GCM salts, or ChaCha's
+	 * key and IV.  A mismatch means the derivation is wrong: stop. */
+	bool same = c == KTLS_CHACHA20_POLY1305
+		? !memcmp(eng->out.chapol.key, ckey, kl) &&
+		  !memcmp(eng->out.chapol.iv, civ, il) &&
+		  !memcmp(eng->in.chapol.key, skey, kl) &&
+		  !memcmp(eng->in.chapol.iv, siv, il)
+		: !memcmp(eng->out.gcm.iv, civ, il) && !memcmp(eng->in.gcm.iv, siv, il);
+	if (!same) {
+		memset(kb, 0, sizeof kb);
+		snprintf(why, size, "the derived keys do not match the session's");
+		return 1;
+	}
+	uint64_t out_seq = c == KTLS_CHACHA20_POLY1305 ? eng->out.chapol.seq
+						       : eng->out.gcm.seq;
+	uint64_t in_seq = c == KTLS_CHACHA20_POLY1305 ? eng->in.chapol.seq
+						      : eng->in.gcm.seq;
+	struct ktls_dir tx = { ckey, civ, out_seq }, rx = { skey, siv, in_seq };
+	bool spoiled;
+	const char *step;
+	int err = ktls_install(fd, c, &tx, &rx, &step, &spoiled);
+	memset(kb, 0, sizeof kb);
+	__asm__ __volatile__("" : : "r"(kb) : "memory");
+	if (err) {
+		bool ulp = !strcmp(step, "TCP_ULP");
+		snprintf(why, size, "setsockopt %s: %s%s%s%s", step, strerror(err),
+			 ulp ? " (is the tls module loaded?)" : "",
+			 ulp ? "" : " (is the kernel cipher ", ulp ? "" :
+			 ktls_name(c));
+		if (!ulp)
+			snprintf(why + strlen(why), size - strlen(why), " available?)");
+		return spoiled ? -1 : 1;
+	}
 	return 0;
 }
 

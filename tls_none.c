@@ -1,5 +1,6 @@
 /* tls_none.c - the TLS interface when nbdc is built with TLS=0. */
 #include <errno.h>
+#include <stdio.h>
 
 #include "status.h"
 #include "tls.h"
@@ -47,4 +48,11 @@ long tls_alloc_count(void)
 const char *tls_hint(void)
 {
 	return "";
+}
+
+int tls_to_kernel(int fd, char *why, size_t size)
+{
+	(void)fd;
+	snprintf(why, size, "TLS is not built in");
+	return 1;
 }

@@ -37,9 +37,11 @@ same "-certfile c.pem -keyfile k.pem -cacertfile ca.pem -tlshostname h $B" "-F c
 same "-enable-tls -cacertfile ca.pem $B" "-x -A ca.pem $B"
 same "-no-optgo $B" "-g $B"
 same "-size 1048576 $B" "-B 1048576 $B"
+same "-dead-timeout 30 $B" "--dead-conn-timeout 30 $B"
+same "-persist $B" "-p --dead-conn-timeout 60 -t 10 --reconnect-for 60 --reconnect-delay-max 4 $B"
 same "$B -N disk -b 1024" "-N disk -b 1024 $B"   # options after positionals
 # accepted with a one-line notice, never a failure
-for o in "-priority NORMAL" "-sdp" "-identifier x" "-dead-timeout 30" "-preinit"; do
+for o in "-priority NORMAL" "-sdp" "-identifier x" "-preinit"; do
 	"$NBDC" --dump-options $o $B >"$T/out" 2>&1
 	expect "$o accepted with a notice" 0 $? "is not used by nbdc; ignored" "$T/out"
 done

@@ -60,6 +60,7 @@ expect "unresolvable host" 3 $? "cannot resolve no-such-host.invalid" "$T/out"
 # usage errors
 "$NBDC" >"$T/out" 2>&1; expect "no arguments" 1 $? "usage:" "$T/out"
 "$NBDC" -b 1000 h /dev/nbd0 >"$T/out" 2>&1; expect "illegal block size" 1 $? "block size must be" "$T/out"
-"$NBDC" 127.0.0.1 >"$T/out" 2>&1; expect "attach without device" 1 $? "missing device" "$T/out"
+"$NBDC" 127.0.0.1 >"$T/out" 2>&1; expect "attach without device, no netlink here" 1 $? "no device given, and the kernel has no NBD netlink" "$T/out"
+"$NBDC" -L 127.0.0.1 >"$T/out" 2>&1; expect "attach without device with -L" 1 $? "no device given, and -nonetlink cannot pick one" "$T/out"
 "$NBDC" -c /dev/null >"$T/out" 2>&1; expect "check non-NBD device" 2 $? "not an NBD device" "$T/out"
 finish

@@ -20,6 +20,7 @@ run_suite unit ./build/test_nego
 run_suite unit-asan ./build/test_nego_asan
 run_suite x509 sh tests/x509.sh
 run_suite bootargs ./build/test_bootargs
+run_suite genl ./build/test_genl
 run_suite cmdline bash tests/cmdline.sh
 run_suite compat bash tests/compat.sh
 run_suite lint sh tests/lint.sh
@@ -30,6 +31,7 @@ run_suite servers-asan env NBDC=build/nbdc-asan bash tests/servers.sh
 run_suite fuzz sh tests/fuzz/run.sh
 run_suite vm-attach bash tests/vm_attach.sh
 run_suite vm-tls bash tests/vm_tls.sh
+run_suite vm-persist bash tests/vm_persist.sh
 run_suite vm-boot bash tests/vm_boot.sh
 run_suite vm-compat bash tests/vm_compat.sh
 run_suite tls0 bash tests/tls0.sh

@@ -1,15 +1,15 @@
 # Guest side of tests/vm_attach.sh: runs inside the VM with the real kernel
-# NBD driver.  Reads ports from /env; prints "VMTEST ok|FAIL name" lines.
+# NBD driver; netlink (the default) unless -L says ioctls.  Reads ports from /env; prints "VMTEST ok|FAIL name" lines.
 . /guest-lib.sh
 
-# ---- nbdkit (memory) ----
-/nbdc $H "$P_NBDKIT" /dev/nbd0; rc=$?
+# ---- nbdkit (memory), on the ioctl path: a holder process stays ----
+/nbdc -L $H "$P_NBDKIT" /dev/nbd0; rc=$?
 t "nbdkit: attach exits 0" [ $rc = 0 ]
 t "nbdkit: device size is the export's" [ "$(size /dev/nbd0)" = 67108864 ]
 t "nbdkit: 16 MiB random written and read back (direct I/O)" write_verify /dev/nbd0
 pid=$(/nbdc -c /dev/nbd0); rc=$?
-t "nbdkit: -c reports the serving pid" [ $rc = 0 -a -n "$pid" -a "$pid" = "$(cat /sys/block/nbd0/pid)" ]
-t "nbdkit: that pid is alive" kill -0 "$pid"
+t "nbdkit: -c reports the holder's pid" [ $rc = 0 -a -n "$pid" -a "$pid" = "$(cat /sys/block/nbd0/pid)" ]
+t "nbdkit: the holder (ioctl path) is alive" kill -0 "$pid"
 grep -E '^(VmHWM|VmRSS|VmLck)' /proc/"$pid"/status | sed 's/^/VMINFO holder /'
 /nbdc $H "$P_NBDKIT" /dev/nbd0 2>/tmp/busy.err; rc=$?
 t "in use: second attach to a connected device fails with 6" [ $rc = 6 ]

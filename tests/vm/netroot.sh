@@ -23,12 +23,15 @@ netroot_rootfs() {
 [ -e /dev/null ] || mount -t devtmpfs dev /dev
 echo "NBDROOT-INIT reached the real root's init at $(cut -d' ' -f1 /proc/uptime) s after kernel start"
 grep ' / ' /proc/mounts | sed 's/^/NBDROOT-MOUNT /'
+# Give what nbdc left behind time to notice the new root (it ticks each
+# second), then read from the device and see it is still there.
+sleep 2.5
+echo 3 >/proc/sys/vm/drop_caches
+cat /etc/nbdroot-marker | sed 's/^/NBDROOT-READ /'
 for p in /proc/[0-9]*; do
 	c=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)
 	case "$c" in @*) echo "NBDC-ALIVE pid ${p#/proc/}: $c" ;; esac
 done
-echo 3 >/proc/sys/vm/drop_caches
-cat /etc/nbdroot-marker | sed 's/^/NBDROOT-READ /'
 echo "NBDROOT-OK: booted from NBD"
 poweroff -f
 INIT

@@ -1,0 +1,398 @@
+/*
+ * attach.c - from a negotiated connection to a running device: choose the
+ * kernel interface (netlink when the kernel has it, else ioctls), open the
+ * extra connections of -C, start the TLS pump, and leave behind only what
+ * must stay: nothing after a plain netlink attach; a supervisor for -p or
+ * for the TLS pump (supervise.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "kernel.h"
+#include "nbd_proto.h"
+#include "status.h"
+#include "supervise.h"
+#include "tls.h"
+
+#define PUMP_STACK (64 * 1024)
+
+/* ---- the TLS pump: a thread on a static stack, restartable --------------- */
+
+static struct {
+	int tcp, local;
+	bool running;
+	pthread_t thread;
+} pump;
+static unsigned char pump_stack[PUMP_STACK] __attribute__((aligned(64)));
+
+static void *pump_main(void *arg)
+{
+	(void)arg;
+	long before = tls_alloc_count();
+	tls_pump(pump.tcp, pump.local);
+	if (before >= 0) /* the allocation-counting test build */
+		msg("pump: %ld heap allocations while pumping",
+		    tls_alloc_count() - before);
+	return NULL;
+}
+
+/* The plaintext socketpair: *ksock for the kernel, the other end and
+ * 'tcp' (TLS done) for the pump. */
+static int pump_pair(int tcp, int *ksock)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		msg_errno("socketpair");
+		return EXIT_SYSTEM;
+	}
+	pump.tcp = tcp;
+	pump.local = sv[1];
+	*ksock = sv[0];
+	return EXIT_OK;
+}
+
+/* Start the pump thread (once) in the calling process. */
+static int pump_run(void)
+{
+	pthread_attr_t attr;
+	if (pump.running)
+		return EXIT_OK;
+	pthread_attr_init(&attr);
+	pthread_attr_setstack(&attr, pump_stack, sizeof pump_stack);
+	if (pthread_create(&pump.thread, &attr, pump_main, NULL)) {
+		msg("cannot start the TLS pump thread");
+		return EXIT_SYSTEM;
+	}
+	pump.running = true;
+	return EXIT_OK;
+}
+
+static int pump_start(int tcp, int *ksock)
+{
+	int code = pump_pair(tcp, ksock);
+	if (code == EXIT_OK && (code = pump_run())) {
+		close(*ksock);
+		close(pump.local);
+	}
+	return code;
+}
+
+static void pump_stop(void)
+{
+	if (!pump.running)
+		return;
+	shutdown(pump.tcp, SHUT_RDWR); /* wakes it if it still waits */
+	pthread_join(pump.thread, NULL);
+	close(pump.tcp);
+	close(pump.local);
+	pump.running = false;
+}
+
+/* ---- choices ------------------------------------------------------------- */
+
+/* Kernel-legal block size honouring the server's constraints (min, max) and
+ * the user's -b. Without constraints: 512, what every disk tool expects. */
+static int choose_block_size(const struct opts *o, const struct nego_result *r,
+			     const char *peer, uint32_t *bs)
+{
+	uint32_t min = r->have_block_size ? r->bs.min : 1;
+	uint32_t max = r->have_block_size ? r->bs.max : UINT32_MAX;
+	if (o->blksize) {
+		if (o->blksize < min || o->blksize > max) {
+			msg("%s: block size %u is outside the server's limits "
+			    "(%u..%u)", peer, o->blksize, min, max);
+			return EXIT_REFUSED;
+		}
+		*bs = o->blksize;
+		return EXIT_OK;
+	}
+	uint32_t b = KERNEL_MIN_BLOCK;
+	while (b < min && b < KERNEL_MAX_BLOCK)
+		b <<= 1;
+	if (b < min || b > max) {
+		msg("%s: the server requires block sizes of %u..%u bytes; the "
+		    "kernel NBD driver supports %u..%u", peer, min, max,
+		    KERNEL_MIN_BLOCK, KERNEL_MAX_BLOCK);
+		return EXIT_REFUSED;
+	}
+	*bs = b;
+	return EXIT_OK;
+}
+
+/* How many connections: -C, if the server allows several. */
+static int connections(const struct opts *o, const struct nego_result *r,
+		       const char *peer, bool ktls)
+{
+	int n = o->connections ? (int)o->connections : 1;
+	if (n > NBDC_MAX_CONNS)
+		n = NBDC_MAX_CONNS;
+	if (n > 1 && !(r->flags & NBD_FLAG_CAN_MULTI_CONN)) {
+		msg("warning: %s does not offer multiple connections "
+		    "(CAN_MULTI_CONN); using one", peer);
+		return 1;
+	}
+	if (n > 1 && o->tls && !ktls) {
+		msg("warning: the TLS pump carries one connection (kernel TLS "
+		    "is not in use); using one");
+		return 1;
+	}
+	return n;
+}
+
+/* Connections 2..n, each negotiated like the first and required to see
+ * the same export. */
+static int open_more(struct session *s, const struct nego_result *first,
+		     struct attach *a, int n)
+{
+	bool first_ktls = s->ktls_on;
+	while (a->nsocks < n) {
+		int sock, code;
+		int64_t deadline = now_ms() + (int64_t)s->connect_timeout * 1000;
+		if ((code = session_reconnect(s, deadline, &sock)))
+			return code;
+		const struct nego_result *r = session_result();
+		if (s->cfg.tls && !s->ktls_on && a->nsocks > 0 && first_ktls) {
+			msg("%s: connection %d could not use kernel TLS like "
+			    "the first", s->peer, a->nsocks + 1);
+			close(sock);
+			return EXIT_TLS;
+		}
+		if (r->size != first->size || r->flags != first->flags) {
+			msg("%s: connection %d sees a different export (size or "
+			    "flags changed)", s->peer, a->nsocks + 1);
+			close(sock);
+			return EXIT_PROTOCOL;
+		}
+		a->socks[a->nsocks++] = sock;
+	}
+	return EXIT_OK;
+}
+
+/* ---- netlink ------------------------------------------------------------- */
+
+struct stay {
+	struct session *s;
+	uint64_t size;
+	bool tls;
+};
+
+/* The supervisor's way back: a new connection for slot 'slot'. */
+static int reconnect_slot(void *ctx, int slot, int64_t deadline, int *ksock)
+{
+	struct stay *st = ctx;
+	int sock, code;
+	(void)slot;
+	if (st->tls)
+		pump_stop();
+	if ((code = session_reconnect(st->s, deadline, &sock)))
+		return code;
+	if (session_result()->size != st->size) {
+		msg("%s: the export's size changed (%llu to %llu bytes); not "
+		    "using this connection", st->s->peer,
+		    (unsigned long long)st->size,
+		    (unsigned long long)session_result()->size);
+		close(sock);
+		return EXIT_PROTOCOL;
+	}
+	if (!st->tls || st->s->ktls_on) { /* plain, or TLS in the kernel */
+		*ksock = sock;
+		return EXIT_OK;
+	}
+	return pump_start(sock, ksock);
+}
+
+static char devbuf[32];
+
+/* CONNECT from this process; on success a->dev names the device. */
+static int connect_here(struct attach *a, int *index)
+{
+	int code = kernel_attach_netlink(a, index);
+	if (code == EXIT_OK && !a->dev) {
+		snprintf(devbuf, sizeof devbuf, "/dev/nbd%d", *index);
+		a->dev = devbuf;
+	}
+	return code;
+}
+
+/* The process that stays: TLS pump (if any) is running, the device is
+ * attached from here so /sys shows this pid; watch it until the end. */
+static int stay(const struct opts *o, struct attach *a, int index,
+		struct stay *st)
+{
+	static struct supervisor sup;
+	sup = (struct supervisor){
+		.index = index, .dev = a->dev, .what = a->what,
+		.backend = a->backend, .nslots = a->nsocks,
+		.persist = o->persist, .budget = o->reconnect_for,
+		.max_delay_ms = o->reconnect_delay_max * 1000,
+		.connect_timeout = o->connect_timeout,
+		.reconnect = reconnect_slot, .ctx = st,
+	};
+	memcpy(sup.slot, a->socks, sizeof sup.slot);
+	kernel_protect_self();
+	int code = supervise(&sup);
+	pump_stop();
+	return code;
+}
+
+/* Tell the parent how CONNECT went: exit code and index. */
+static void report_up(int fd, int code, int index)
+{
+	int v[2] = { code, index };
+	if (write(fd, v, sizeof v) != (ssize_t)sizeof v) { /* parent gone */ }
+	close(fd);
+}
+
+static int attach_netlink(const struct opts *o, struct session *s,
+			  struct attach *a, int index)
+{
+	static struct stay st;
+	bool pumped = o->tls && !s->ktls_on;
+	st = (struct stay){ .s = s, .size = a->size, .tls = o->tls };
+	bool stays = pumped || o->persist || o->nofork;
+	int code, pipefd[2];
+	if (!stays || o->nofork) {
+		if (pumped && (code = pump_start(a->socks[0], &a->socks[0])))
+			return code;
+		code = connect_here(a, &index);
+		if (!stays) /* the kernel holds its own references */
+			for (int i = 0; i < a->nsocks; i++)
+				close(a->socks[i]);
+		if (code)
+			return code;
+		kernel_rescan(a->dev);
+		kernel_report_attached(a);
+		if (!o->dev)
+			printf("%s\n", a->dev);
+		fflush(stdout);
+		return stays ? stay(o, a, index, &st) : EXIT_OK;
+	}
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		msg_errno("pipe");
+		return EXIT_SYSTEM;
+	}
+	fflush(NULL);
+	pid_t child = fork();
+	if (child < 0) {
+		msg_errno("fork");
+		return EXIT_SYSTEM;
+	}
+	if (child == 0) { /* the supervisor */
+		close(pipefd[0]);
+		/* The pump thread must live in this process: start it here. */
+		code = pumped ? pump_start(a->socks[0], &a->socks[0]) : EXIT_OK;
+		if (!code)
+			code = connect_here(a, &index);
+		report_up(pipefd[1], code, index);
+		if (code)
+			_exit(code);
+		kernel_detach_session();
+		if (access("/dev/log", W_OK) == 0)
+			msg_use_syslog();
+		_exit(stay(o, a, index, &st));
+	}
+	close(pipefd[1]);
+	int v[2] = { EXIT_KERNEL, -1 };
+	if (read(pipefd[0], v, sizeof v) != (ssize_t)sizeof v)
+		msg("the attaching process ended without a word");
+	close(pipefd[0]);
+	if (v[0]) {
+		waitpid(child, NULL, 0);
+		return v[0];
+	}
+	if (!a->dev) {
+		snprintf(devbuf, sizeof devbuf, "/dev/nbd%d", v[1]);
+		a->dev = devbuf;
+	}
+	kernel_rescan(a->dev);
+	kernel_report_attached(a);
+	if (!o->dev)
+		printf("%s\n", a->dev);
+	return EXIT_OK;
+}
+
+/* ---- ioctl ------------------------------------------------------------- */
+
+static struct supervisor ioctl_retry;
+
+static int reconnect_ioctl(void *ctx, int *ksock)
+{
+	(void)ctx;
+	return supervise_retry(&ioctl_retry, ksock);
+}
+
+static int attach_ioctl(const struct opts *o, struct session *s,
+			struct attach *a)
+{
+	static struct stay st;
+	st = (struct stay){ .s = s, .size = a->size, .tls = o->tls };
+	if (o->tls && !s->ktls_on) {
+		/* The kernel speaks plaintext to one end of a socketpair; the
+		 * pump carries it through TLS, in a thread of the holder. */
+		int code = pump_pair(a->sock, &a->sock);
+		if (code)
+			return code;
+		a->socks[0] = a->sock;
+		a->holder_start = pump_run;
+		a->holder_stop = pump_stop;
+	}
+	if (o->persist) {
+		ioctl_retry = (struct supervisor){
+			.index = -1, .dev = a->dev, .what = a->what,
+			.budget = o->reconnect_for,
+			.max_delay_ms = o->reconnect_delay_max * 1000,
+			.connect_timeout = o->connect_timeout,
+			.reconnect = reconnect_slot, .ctx = &st,
+		};
+		a->reconnect = reconnect_ioctl;
+	}
+	return kernel_attach_ioctl(a);
+}
+
+int attach_export(const struct opts *o, struct session *s, int sock,
+		  const char **dev)
+{
+	static char what[NBD_MAX_STRING + 300], backend[NBD_MAX_STRING + 300];
+	const struct nego_result r = *session_result();
+	uint32_t bs;
+	int code = choose_block_size(o, &r, s->peer, &bs);
+	bool netlink = !o->nonetlink && kernel_has_netlink();
+	if (code)
+		return code;
+	if (!o->dev && !netlink) { /* main checked; the module went away? */
+		msg("no device given, and no NBD netlink interface to pick one");
+		return EXIT_USAGE;
+	}
+	int index = o->dev && netlink ? kernel_nbd_index(o->dev) : -1;
+	if (o->dev && netlink && index < 0)
+		return EXIT_KERNEL;
+	if (*o->name)
+		snprintf(what, sizeof what, "%s export '%s'", s->peer, o->name);
+	else
+		snprintf(what, sizeof what, "%s", s->peer);
+	snprintf(backend, sizeof backend, "%s/%s", s->peer, o->name);
+	struct attach a = {
+		.dev = o->dev, .sock = sock, .socks = { sock }, .nsocks = 1,
+		.blksize = bs, .size = o->size_override ? o->size_override : r.size,
+		.flags = (uint16_t)(r.flags | (o->readonly ? NBD_FLAG_READ_ONLY : 0)),
+		.timeout = o->timeout, .dead_timeout = o->dead_timeout,
+		.backend = backend, .nofork = o->nofork, .what = what,
+	};
+	if ((code = open_more(s, &r, &a, connections(o, &r, s->peer,
+						      s->ktls_on)))) {
+		for (int i = 0; i < a.nsocks; i++)
+			close(a.socks[i]);
+		return code;
+	}
+	code = netlink ? attach_netlink(o, s, &a, index) : attach_ioctl(o, s, &a);
+	*dev = a.dev;
+	return code;
+}

@@ -1,0 +1,101 @@
+/*
+ * session.c - connect + handshake, first and again (see session.h).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "session.h"
+#include "status.h"
+#include "tls.h"
+
+/* The handshake engine is large (it buffers a whole reply); keep it off the
+ * stack of the process that may stay behind. */
+static struct nego engine;
+
+struct nego *session_engine(void)
+{
+	return &engine;
+}
+
+const struct nego_result *session_result(void)
+{
+	return nego_result(&engine);
+}
+
+void session_name(struct session *s)
+{
+	if (s->unix_path)
+		snprintf(s->peer, sizeof s->peer, "%s", s->unix_path);
+	else if (strchr(s->host, ':'))
+		snprintf(s->peer, sizeof s->peer, "[%s]:%s", s->host, s->port);
+	else
+		snprintf(s->peer, sizeof s->peer, "%s:%s", s->host, s->port);
+}
+
+/* After a TLS handshake for an attach: let the kernel do TLS on the
+ * socket (kTLS) when it can; say once why not.  Returns -1 when the
+ * socket was spoiled half-way (connect again, without kTLS). */
+static int offload(struct session *s, int sock)
+{
+	char why[160];
+	s->ktls_on = false;
+	if (!s->ktls || !s->cfg.tls || s->cfg.mode != NEGO_ATTACH)
+		return 0;
+	int r = tls_to_kernel(sock, why, sizeof why);
+	if (r == 0) {
+		s->ktls_on = true;
+		return 0;
+	}
+	msg("%s: kernel TLS not used (%s); TLS goes through nbdc's pump",
+	    s->peer, why);
+	s->ktls = false; /* the same answer next time: do not ask again */
+	return r;
+}
+
+/* One handshake over a fresh connection to the resolved target. */
+static int attempt(struct session *s, int64_t deadline, int *sock)
+{
+	for (;;) {
+		int code;
+		nego_init(&engine, &s->cfg);
+		*sock = net_connect_target(&s->target, deadline, &code);
+		if (*sock < 0)
+			return code;
+		code = net_handshake(&engine, *sock, deadline, s->peer);
+		if (code == EXIT_OK && offload(s, *sock) == 0)
+			return EXIT_OK;
+		close(*sock);
+		*sock = -1;
+		if (code)
+			return code;
+		/* spoiled by a half-done kTLS: once more, in userspace */
+	}
+}
+
+int session_connect(struct session *s, int *sock)
+{
+	int64_t give_up = now_ms() + (int64_t)s->retry_for * 1000;
+	unsigned delay = 1;
+	for (int n = 1;; n++) {
+		int code;
+		int64_t deadline = now_ms() + (int64_t)s->connect_timeout * 1000;
+		/* Resolve every time: at boot, DNS may come up late. */
+		if (net_resolve(s->host, s->port, s->unix_path, &s->target,
+				&code) == 0 &&
+		    (code = attempt(s, deadline, sock)) == EXIT_OK)
+			return EXIT_OK;
+		if ((code != EXIT_CONNECT && code != EXIT_TIMEOUT) ||
+		    now_ms() + (int64_t)delay * 1000 > give_up)
+			return code;
+		msg("%s: attempt %d failed; retrying in %u s (for up to %u s)",
+		    s->peer, n, delay, s->retry_for);
+		sleep(delay);
+		delay = delay * 2 > 8 ? 8 : delay * 2;
+	}
+}
+
+int session_reconnect(struct session *s, int64_t deadline, int *sock)
+{
+	return attempt(s, deadline, sock);
+}

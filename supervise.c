@@ -1,0 +1,242 @@
+/*
+ * supervise.c - the process that stays behind after a netlink attach (see
+ * supervise.h).  It holds a reference to each socket the kernel uses, so a
+ * hang-up shows here too, and listens to the driver's multicast group: a
+ * hang-up followed by NBD_CMD_LINK_DEAD is a lost server (reconnect, with
+ * -p), a hang-up without one is a requested disconnect (leave quietly).
+ *
+ * Everything here runs from static or stack memory: the reconnect loop
+ * must not depend on the heap of a machine whose root disk is gone.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "genl.h"
+#include "status.h"
+#include "supervise.h"
+#include "tls.h"
+
+#define TICK_MS      1000 /* how often the device's state is looked at */
+#define GRACE_MS     3000 /* a hang-up waits this long for LINK_DEAD */
+#define FIRST_DELAY  250U /* ms, first backoff step */
+
+unsigned backoff_ms(unsigned n, unsigned cap_ms, uint32_t *rng)
+{
+	unsigned d = FIRST_DELAY;
+	while (--n && d < cap_ms)
+		d *= 2;
+	if (d > cap_ms)
+		d = cap_ms;
+	*rng ^= *rng << 13; /* xorshift32 */
+	*rng ^= *rng >> 17;
+	*rng ^= *rng << 5;
+	return d / 2 + *rng % (d / 2 + 1);
+}
+
+static pid_t kpid;          /* the pid /sys showed right after CONNECT */
+static int pidfd = -1;      /* /sys/.../pid, opened before any switch_root */
+
+/* Still the device we attached?  (-d or another client ends that.) */
+static bool still_ours(const struct supervisor *s)
+{
+	(void)s;
+	return kernel_pid_read(pidfd) == kpid;
+}
+
+/* Which slots have hung up: poll them without blocking for up to 'ms'. */
+static void find_hangups(const struct supervisor *s, bool *hup, int ms)
+{
+	int64_t until = now_ms() + ms;
+	do {
+		struct pollfd p[NBDC_MAX_CONNS];
+		int found = 0;
+		for (int i = 0; i < s->nslots; i++)
+			p[i] = (struct pollfd){ s->slot[i], POLLRDHUP, 0 };
+		poll(p, (nfds_t)s->nslots, 0);
+		for (int i = 0; i < s->nslots; i++) {
+			if (p[i].revents & (POLLHUP | POLLERR | POLLRDHUP | POLLNVAL))
+				hup[i] = true;
+			found += hup[i];
+		}
+		if (found)
+			return;
+		poll(NULL, 0, 50);
+	} while (now_ms() < until);
+	if (s->nslots == 1) /* the event said so; it can only be this one */
+		hup[0] = true;
+}
+
+static void alloc_note(char *buf, size_t size, long base)
+{
+	long now = tls_alloc_count();
+	buf[0] = 0;
+	if (now >= 0) /* the counting test build */
+		snprintf(buf, size, "; %ld heap allocations while supervising",
+			 now - base);
+}
+
+/* Connect again for 'slot' until it works or 'give_up' passes, with
+ * backoff.  Returns EXIT_OK (*ksock set), -1 if the device was detached
+ * meanwhile, or EXIT_CONNECT; *attempts counts across calls. */
+static int retry(const struct supervisor *s, int slot, int64_t give_up,
+		 unsigned *attempts, uint32_t *rng, int *ksock)
+{
+	for (;;) {
+		int64_t deadline = now_ms() + (int64_t)s->connect_timeout * 1000;
+		if (deadline > give_up)
+			deadline = give_up;
+		++*attempts;
+		if (s->reconnect(s->ctx, slot, deadline, ksock) == EXIT_OK)
+			return EXIT_OK;
+		if (s->index >= 0 && !still_ours(s))
+			return -1;
+		unsigned d = backoff_ms(*attempts, s->max_delay_ms, rng);
+		if (now_ms() + d >= give_up)
+			return EXIT_CONNECT;
+		msg("%s: %s unreachable (attempt %u); next attempt in %u ms",
+		    s->dev, s->what, *attempts, d);
+		poll(NULL, 0, (int)d);
+	}
+}
+
+/* Replace one dead connection: a new one, handed over by RECONFIGURE. */
+static int revive_slot(struct supervisor *s, int i, int64_t give_up,
+		       unsigned *attempts, uint32_t *rng)
+{
+	for (;;) {
+		int ks, code = retry(s, i, give_up, attempts, rng, &ks);
+		if (code)
+			return code;
+		int err = kernel_reconfigure(s->index, &ks, 1, s->backend);
+		if (!err) {
+			s->slot[i] = ks;
+			return EXIT_OK;
+		}
+		errno = -err;
+		msg_errno("%s: the kernel refused the new connection "
+			  "(NBD_CMD_RECONFIGURE)", s->dev);
+		close(ks);
+		if (now_ms() >= give_up)
+			return EXIT_CONNECT;
+		poll(NULL, 0, 500);
+	}
+}
+
+int supervise_retry(const struct supervisor *s, int *ksock)
+{
+	int64_t start = now_ms();
+	unsigned attempts = 0;
+	uint32_t rng = (uint32_t)getpid() ^ (uint32_t)start;
+	int code = retry(s, 0, start + (int64_t)s->budget * 1000, &attempts,
+			 &rng, ksock);
+	if (code)
+		msg("%s: giving up on %s after %u attempts in %lld s", s->dev,
+		    s->what, attempts, (long long)(now_ms() - start) / 1000);
+	else
+		msg("%s: reconnected to %s after %u attempt%s in %lld ms", s->dev,
+		    s->what, attempts, attempts == 1 ? "" : "s",
+		    (long long)(now_ms() - start));
+	return code ? EXIT_CONNECT : EXIT_OK;
+}
+
+/* The kernel reported a dead link: reconnect every hung-up slot. */
+static int revive(struct supervisor *s, bool *hup, uint32_t *rng, long base)
+{
+	int64_t start = now_ms();
+	int64_t give_up = start + (int64_t)s->budget * 1000;
+	unsigned attempts = 0;
+	find_hangups(s, hup, 1000);
+	msg("%s: lost the connection to %s; reconnecting for up to %u s",
+	    s->dev, s->what, s->budget);
+	for (int i = 0; i < s->nslots; i++) {
+		if (!hup[i])
+			continue;
+		close(s->slot[i]);
+		s->slot[i] = -1;
+		int code = revive_slot(s, i, give_up, &attempts, rng);
+		if (code < 0)
+			return EXIT_OK; /* detached meanwhile: nothing to do */
+		if (code) {
+			msg("%s: giving up on %s after %u attempts in %lld s; "
+			    "disconnecting the device so that I/O fails now",
+			    s->dev, s->what, attempts,
+			    (long long)(now_ms() - start) / 1000);
+			kernel_disconnect_netlink(s->index);
+			return code;
+		}
+		hup[i] = false;
+	}
+	char note[96];
+	alloc_note(note, sizeof note, base);
+	msg("%s: reconnected to %s after %u attempt%s in %lld ms%s", s->dev,
+	    s->what, attempts, attempts == 1 ? "" : "s",
+	    (long long)(now_ms() - start), note);
+	return EXIT_OK;
+}
+
+/* Hung-up slots and no LINK_DEAD: what that means, and the exit code. */
+static int ended(const struct supervisor *s, bool dead)
+{
+	if (dead) { /* released, as the ioctl path would: I/O fails now */
+		msg("%s: lost the connection to %s; device released (-p "
+		    "reconnects instead)", s->dev, s->what);
+		kernel_disconnect_netlink(s->index);
+		return EXIT_CONNECT;
+	}
+	return EXIT_OK; /* a requested disconnect */
+}
+
+int supervise(struct supervisor *s)
+{
+	struct genl ev;
+	bool hup[NBDC_MAX_CONNS] = { false };
+	int64_t hup_since = 0;
+	long base = tls_alloc_count();
+	uint32_t rng = (uint32_t)getpid() ^ (uint32_t)now_ms();
+	int err = kernel_events_open(&ev);
+	if (err) {
+		errno = -err;
+		msg_errno("%s: cannot listen for the kernel's dead-link events%s",
+			  s->dev, s->persist ? "; -p will not reconnect" : "");
+		ev.fd = -1;
+	}
+	pidfd = kernel_pid_open(s->dev);
+	kpid = kernel_pid_read(pidfd);
+	if (!kpid) {
+		msg("%s: cannot see the device in /sys; nothing to supervise",
+		    s->dev);
+		return EXIT_KERNEL;
+	}
+	for (;;) {
+		struct pollfd p[1 + NBDC_MAX_CONNS];
+		int n = s->nslots, alive = 0;
+		p[0] = (struct pollfd){ ev.fd, POLLIN, 0 };
+		for (int i = 0; i < n; i++)
+			p[1 + i] = (struct pollfd){ hup[i] ? -1 : s->slot[i],
+						    POLLRDHUP, 0 };
+		poll(p, (nfds_t)n + 1, TICK_MS);
+		if (!still_ours(s))
+			return EXIT_OK;
+		for (int i = 0; i < n; i++) {
+			if (p[1 + i].revents)
+				hup[i] = true;
+			alive += !hup[i];
+		}
+		if (alive < n && !hup_since)
+			hup_since = now_ms();
+		bool dead = p[0].revents & POLLIN && kernel_link_dead(&ev, s->index);
+		if (dead && s->persist) {
+			int code = revive(s, hup, &rng, base);
+			if (code || !still_ours(s))
+				return code;
+			hup_since = 0;
+		} else if (dead || (hup_since && alive == 0 &&
+				    now_ms() - hup_since > GRACE_MS)) {
+			return ended(s, dead);
+		}
+	}
+}

@@ -1,0 +1,136 @@
+# Guest side of tests/vm_persist.sh.  Reads ports from /env; prints
+# "VMTEST ok|FAIL name" lines and VMINFO figures.
+. /guest-lib.sh
+CA=/pki/ca-cert.pem
+ctl() { echo "$*" | nc $H "$P_CTL" >/dev/null; }
+cs() { cut -d' ' -f1 /proc/uptime | tr -d .; } # centiseconds
+W32=$(cat /data32.sha)
+sum32() { dd if="$1" bs=1M count=32 iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1; }
+waitgone() { i=0; while [ -e "/sys/block/$1/pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; }
+nbdc_procs() { ps -o pid,args | grep '[/]nbdc' | wc -l; }
+
+# ---- netlink: attach, -c, -d; nothing stays behind ----
+/nbdc -c /dev/nbd0 >/dev/null; rc=$?
+t "netlink: -c before attach says not connected (1)" [ $rc = 1 ]
+/nbdc $H "$P_MEM" /dev/nbd0; rc=$?
+t "netlink: attach exits 0" [ $rc = 0 ]
+t "netlink: no nbdc process stays behind" [ "$(nbdc_procs)" = 0 ]
+t "netlink: backend identifier set" grep -q "10.0.2.2:$P_MEM/" /sys/block/nbd0/backend
+t "netlink: 16 MiB random written and read back" write_verify /dev/nbd0
+/nbdc -c /dev/nbd0 >/dev/null; rc=$?
+t "netlink: -c after attach says connected (0)" [ $rc = 0 ]
+/nbdc -d /dev/nbd0; rc=$?
+t "netlink: -d exits 0, size 0" [ $rc = 0 -a "$(size /dev/nbd0)" = 0 ]
+/nbdc -c /dev/nbd0 >/dev/null; rc=$?
+t "netlink: -c after -d says not connected (1)" [ $rc = 1 ]
+dev=$(/nbdc $H "$P_MEM" 2>/dev/null); rc=$?
+t "netlink: without a device the kernel picks one and its path is printed" \
+	[ $rc = 0 -a -b "$dev" -a "$(size "$dev")" = 67108864 ]
+t "netlink: the picked device holds the data" [ "$(sum16 "$dev")" = "$WANT" ]
+dev2=$(/nbdc $H "$P_MEM" 2>/dev/null)
+t "netlink: a second one gets another device" [ -b "$dev2" -a "$dev2" != "$dev" ]
+/nbdc -d "$dev" >/dev/null 2>&1; /nbdc -d "$dev2" >/dev/null 2>&1
+/nbdc -L $H "$P_MEM" /dev/nbd0; rc=$?
+t "-L: the ioctl path still attaches, its holder stays" \
+	[ $rc = 0 -a "$(nbdc_procs)" = 1 ]
+/nbdc -d /dev/nbd0 >/dev/null 2>&1
+
+# ---- -p: the server is killed during a 32 MiB write and comes back ----
+# restart_during_write NAME DEV SERVER: kill -9 the server 0.5 s into the
+# write, bring it back 3 s later; a fresh read measures when I/O flows.
+restart_during_write() {
+	rn=$1 dev=$2 srv=$3
+	dd if=/data.bin of="$dev" bs=1M oflag=direct conv=fsync 2>/tmp/dd.err &
+	ddp=$!
+	sleep 0.5; ctl kill "$srv"; sleep 3; ctl start "$srv"
+	a=$(cs)
+	timeout 60 dd if="$dev" of=/dev/null bs=4k count=1 skip=12345 iflag=direct 2>/dev/null; rc=$?
+	b=$(cs)
+	echo "VMINFO reconnect $rn: server back -> I/O flowing in $((b - a))0 ms"
+	t "$rn: read after the server is back succeeds" [ $rc = 0 ]
+	wait $ddp; rc=$?
+	t "$rn: the 32 MiB write completes without an I/O error" [ $rc = 0 ]
+	[ $rc = 0 ] || cat /tmp/dd.err
+	sync; echo 3 >/proc/sys/vm/drop_caches
+	t "$rn: data read back after a cache drop matches" [ "$(sum32 "$dev")" = "$W32" ]
+}
+/nbdc-alloc -p $H "$P_Q" -N q /dev/nbd1 2>/tmp/sup1.log; rc=$?
+t "persist plain: attach with -p" [ $rc = 0 ]
+sup=$(cat /sys/block/nbd1/pid)
+t "persist plain: the supervisor is the pid the kernel shows" kill -0 "$sup"
+t "persist plain: -c reports it" [ "$(/nbdc -c /dev/nbd1)" = "$sup" ]
+t "persist plain: dead-connection timeout 60 s, I/O timeout 10 s" \
+	[ "$(cat /sys/block/nbd1/queue/io_timeout)" = 10000 ]
+grep -E '^(VmHWM|VmRSS|VmLck)' /proc/"$sup"/status | sed 's/^/VMINFO supervisor plain /'
+restart_during_write "persist plain" /dev/nbd1 q
+cat /tmp/sup1.log
+t "persist plain: the loss and the reconnect are logged" \
+	grep -q "reconnected to 10.0.2.2:$P_Q export 'q' after" /tmp/sup1.log
+t "persist plain: attempts logged with export, count and delay" \
+	grep -q "export 'q' unreachable (attempt 1); next attempt in" /tmp/sup1.log
+t "persist plain: no heap allocation while supervising" \
+	grep -q "; 0 heap allocations while supervising" /tmp/sup1.log
+grep -E '^(VmHWM|VmRSS)' /proc/"$sup"/status | sed 's/^/VMINFO supervisor plain after /'
+/nbdc -d /dev/nbd1; rc=$?
+waitgone nbd1
+sleep 1.5
+t "persist plain: -d detaches, the supervisor leaves" eval "[ $rc = 0 ] && ! kill -0 $sup 2>/dev/null"
+
+/nbdc-alloc -p -A $CA $H "$P_TLS" /dev/nbd2 2>/tmp/sup2.log; rc=$?
+t "persist TLS: attach with -p" [ $rc = 0 ]
+sup=$(cat /sys/block/nbd2/pid)
+grep -E '^(VmHWM|VmRSS|VmLck)' /proc/"$sup"/status | sed 's/^/VMINFO supervisor tls /'
+restart_during_write "persist TLS" /dev/nbd2 tls
+cat /tmp/sup2.log
+t "persist TLS: reconnected" grep -q "reconnected to" /tmp/sup2.log
+t "persist TLS: no heap allocation while supervising" \
+	grep -q "; 0 heap allocations while supervising" /tmp/sup2.log
+t "persist TLS: the pumps made no heap allocation" \
+	eval '! grep "heap allocations while pumping" /tmp/sup2.log | grep -vq "pump: 0 "'
+/nbdc -d /dev/nbd2 >/dev/null 2>&1; waitgone nbd2
+
+# ---- -p, the server stays away past the dead-connection timeout ----
+/nbdc -p --dead-conn-timeout 4 $H "$P_GONE" /dev/nbd3 2>/tmp/sup3.log; rc=$?
+t "gone: attach with -p --dead-conn-timeout 4" [ $rc = 0 ]
+sup=$(cat /sys/block/nbd3/pid)
+ctl kill gone
+a=$(cs)
+timeout 60 dd if=/dev/nbd3 of=/dev/null bs=4k count=1 skip=777 iflag=direct 2>/dev/null; rc=$?
+b=$(cs)
+echo "VMINFO gone: I/O failed after $((b - a))0 ms"
+t "gone: I/O fails (no hang) within the timeout and a margin" [ $rc != 0 -a $((b - a)) -lt 1500 ]
+sleep 1.5
+t "gone: the supervisor has left" eval "! kill -0 $sup 2>/dev/null"
+cat /tmp/sup3.log
+t "gone: it said why" grep -q "giving up on 10.0.2.2:$P_GONE after" /tmp/sup3.log
+t "gone: the device is released" [ ! -e /sys/block/nbd3/pid ]
+
+# ---- -p on the ioctl path: re-attached when nothing holds the device ----
+/nbdc -L -p $H "$P_Q" -N q /dev/nbd6 2>/tmp/sup6.log; rc=$?
+t "ioctl -p: attach" [ $rc = 0 ]
+holder=$(cat /sys/block/nbd6/pid)
+ctl kill q; sleep 1; ctl start q
+i=0; while ! grep -q "reconnected to" /tmp/sup6.log && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+i=0; while [ ! -e /sys/block/nbd6/pid ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+t "ioctl -p: attached again by the same holder" \
+	[ "$(cat /sys/block/nbd6/pid 2>/dev/null)" = "$holder" ]
+t "ioctl -p: the data is there" [ "$(sum32 /dev/nbd6)" = "$W32" ]
+/nbdc -d /dev/nbd6 >/dev/null 2>&1; rc=$?
+sleep 1
+t "ioctl -p: -d is not taken for a lost server; the holder leaves" \
+	eval "[ $rc = 0 ] && ! kill -0 $holder 2>/dev/null && [ ! -e /sys/block/nbd6/pid ]"
+cat /tmp/sup6.log
+
+# ---- -C 4 against a server that offers multi-conn ----
+conns() { grep -c ":$(printf %04X "$P_MEM") 01 " /proc/net/tcp; }
+/nbdc -C 4 $H "$P_MEM" /dev/nbd4; rc=$?
+t "-C 4: attach" [ $rc = 0 ]
+t "-C 4: four TCP connections to the server" [ "$(conns)" = 4 ]
+t "-C 4: 16 MiB random written and read back" write_verify /dev/nbd4
+/nbdc -d /dev/nbd4 >/dev/null 2>&1; waitgone nbd4
+sleep 0.5
+t "-C 4: all four closed after -d" [ "$(conns)" = 0 ]
+/nbdc -C 4 $H "$P_Q" -N q /dev/nbd5 2>/tmp/c1.err; rc=$?
+t "-C 4 without multi-conn: one connection and a warning" \
+	eval '[ $rc = 0 ] && grep -q "does not offer multiple connections" /tmp/c1.err'
+/nbdc -d /dev/nbd5 >/dev/null 2>&1

@@ -1,0 +1,45 @@
+#!/bin/bash
+# Netlink attach and persistence through the real kernel driver in a VM:
+# attach/detach, a device the kernel picks, -c; servers killed (-9) and
+# restarted on the same port while the guest writes 32 MiB (plain and
+# TLS), data checked; a server that stays away past the dead-connection
+# timeout; -C 4 against a multi-conn server.  The guest asks the host's
+# tests/vm/ctl.py to kill and start servers.
+cd "$(dirname "$0")/.." || exit 2
+. tests/lib.sh
+SUITE=vm-persist
+vm_setup
+sh tests/certs.sh "$T/pki" || { not_ok "certificates"; finish; exit 1; }
+PKI=$T/pki
+P_MEM=$(free_port); P_Q=$(free_port); P_TLS=$(free_port); P_GONE=$(free_port)
+P_CTL=$(free_port)
+truncate -s 64M "$T/q.img" "$T/t.img"
+python3 tests/vm/ctl.py "$P_CTL" \
+	"mem=nbdkit -f -i 127.0.0.1 -p $P_MEM memory 64M" \
+	"q=qemu-nbd -f raw -b 127.0.0.1 -p $P_Q -x q -t --cache=none $T/q.img" \
+	"tls=nbdkit -f -i 127.0.0.1 -p $P_TLS --tls=require --tls-certificates=$PKI file $T/t.img" \
+	"gone=nbdkit -f -i 127.0.0.1 -p $P_GONE memory 64M" \
+	2>"$T/ctl.log" & PIDS="$PIDS $!"
+for p in $P_MEM $P_Q $P_TLS $P_GONE $P_CTL; do
+	wait_listen "$p" || not_ok "server on $p did not start"
+done
+
+G=$T/guest
+mkdir -p "$G/pki"
+cp nbdc "$G/nbdc"
+cp build/nbdc-alloc "$G/nbdc-alloc"
+cp "$PKI/ca-cert.pem" "$G/pki/"
+head -c 32M /dev/urandom >"$G/data.bin"
+sha256sum <"$G/data.bin" | cut -d' ' -f1 >"$G/data32.sha"
+head -c 16M "$G/data.bin" | sha256sum | cut -d' ' -f1 >"$G/data.sha"
+cp tests/vm/persist.guest.sh "$G/test.sh"
+for v in P_MEM P_Q P_TLS P_GONE P_CTL; do echo "$v=${!v}"; done >"$G/env"
+
+vm_guest_run "$G" "$T/console.log" 30
+for f in q t; do
+	[ "$(head -c 32M "$T/$f.img" | sha256sum | cut -d' ' -f1)" = "$(cat "$G/data32.sha")" ] &&
+		ok "server restart ($f): the backing file holds the 32 MiB written" ||
+		not_ok "server restart ($f): the backing file differs"
+done
+vm_console_if_failed "$T/console.log"
+finish
