@@ -33,7 +33,7 @@ DEPS_TEST  := nbdkit qemu-utils nbd-server qemu-system-x86 busybox-static \
               cpio python3 e2fsprogs openssl clang libclang-rt-14-dev cppcheck clang-tidy
 STAMP := build/.deps
 
-.PHONY: all deps check unit fuzz lint clean demo install
+.PHONY: all deps check unit fuzz lint clean demo install bench
 
 all: $(NBDC_OUT)
 
@@ -70,6 +70,13 @@ build/nbdc-asan: $(SRCS_CORE) tls_none.c $(HDRS) | $(STAMP)
 build/test_genl: tests/test_genl.c genl.c genl.h supervise.c supervise.h status.c tls_none.c | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. \
 		-o $@ tests/test_genl.c genl.c supervise.c status.c tls_none.c
+
+build/nbdbench: bench/nbdbench.c | $(STAMP)
+	$(CC_MUSL) -O2 -static -s $(WARN) -o $@ bench/nbdbench.c
+
+# Side by side with Debian's nbd-client in a VM; writes bench/results.md.
+bench: nbdc build/nbdbench
+	bash bench/run.sh
 
 build/test_bootargs: tests/test_bootargs.c bootargs.c bootargs.h | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_bootargs.c bootargs.c

@@ -210,8 +210,10 @@ static int reconnect_slot(void *ctx, int slot, int64_t deadline, int *ksock)
 }
 
 static char devbuf[32];
+static int pidfd = -1; /* the device's /sys pid, for the supervisor */
 
-/* CONNECT from this process; on success a->dev names the device. */
+/* CONNECT from this process; on success a->dev names the device, and its
+ * /sys pid file is open before anyone can detach it again. */
 static int connect_here(struct attach *a, int *index)
 {
 	int code = kernel_attach_netlink(a, index);
@@ -219,6 +221,8 @@ static int connect_here(struct attach *a, int *index)
 		snprintf(devbuf, sizeof devbuf, "/dev/nbd%d", *index);
 		a->dev = devbuf;
 	}
+	if (code == EXIT_OK)
+		pidfd = kernel_pid_open(a->dev);
 	return code;
 }
 
@@ -230,7 +234,7 @@ static int stay(const struct opts *o, struct attach *a, int index,
 	static struct supervisor sup;
 	sup = (struct supervisor){
 		.index = index, .dev = a->dev, .what = a->what,
-		.backend = a->backend, .nslots = a->nsocks,
+		.backend = a->backend, .nslots = a->nsocks, .pidfd = pidfd,
 		.persist = o->persist, .budget = o->reconnect_for,
 		.max_delay_ms = o->reconnect_delay_max * 1000,
 		.connect_timeout = o->connect_timeout,
@@ -391,6 +395,12 @@ int attach_export(const struct opts *o, struct session *s, int sock,
 		for (int i = 0; i < a.nsocks; i++)
 			close(a.socks[i]);
 		return code;
+	}
+	static char tls[96];
+	if (o->tls) {
+		snprintf(tls, sizeof tls, "%s, %s", tls_suite_name(),
+			 s->ktls_on ? "in the kernel" : "through nbdc's pump");
+		a.tls = tls;
 	}
 	code = netlink ? attach_netlink(o, s, &a, index) : attach_ioctl(o, s, &a);
 	*dev = a.dev;

@@ -54,6 +54,7 @@ struct attach {
 	unsigned timeout;   /* seconds; 0 leaves the kernel default */
 	bool nofork;        /* hold NBD_DO_IT in this process */
 	const char *what;   /* "HOST:PORT export 'x'", for messages */
+	const char *tls;    /* NULL, or how TLS is done, for messages */
 	holder_start_fn *holder_start;  /* may be NULL */
 	holder_stop_fn *holder_stop;
 	reconnect_fn *reconnect;   /* ioctl path, -p */

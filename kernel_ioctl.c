@@ -256,9 +256,10 @@ void kernel_report_attached(const struct attach *a)
 	char conns[32] = "";
 	if (a->nsocks > 1)
 		snprintf(conns, sizeof conns, ", %d connections", a->nsocks);
-	msg("%s: attached %s (%llu bytes, block size %u%s%s)", a->dev, a->what,
-	    (unsigned long long)a->size, a->blksize,
-	    a->flags & NBD_FLAG_READ_ONLY ? ", read-only" : "", conns);
+	msg("%s: attached %s (%llu bytes, block size %u%s%s%s%s)", a->dev,
+	    a->what, (unsigned long long)a->size, a->blksize,
+	    a->flags & NBD_FLAG_READ_ONLY ? ", read-only" : "", conns,
+	    a->tls ? ", " : "", a->tls ? a->tls : "");
 }
 
 /* Is 'dev' an NBD device free to attach?  Fills its sysfs pid path. */

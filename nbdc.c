@@ -357,6 +357,7 @@ static void print_info(const struct opts *o, const struct nego_result *r)
 	printf("handshake: %s%s%s\n", r->path == NEGO_PATH_OLDSTYLE ? "" :
 	       r->fixed_newstyle ? "fixed newstyle, " : "newstyle, ",
 	       r->tls ? "TLS, " : "", paths[r->path]);
+	printf("round trips: %u after the TCP connect\n", wire_round_trips());
 }
 
 static int check(const char *dev)

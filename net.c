@@ -135,6 +135,7 @@ int net_connect_target(const struct net_target *t, int64_t deadline, int *code)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	}
 	set_blocking(fd, 1);
+	wire_sent(); /* the server speaks first: its greeting is a round trip */
 	return fd;
 }
 
@@ -201,11 +202,13 @@ static int step(struct nego *n, int fd, int64_t deadline, bool tls)
 		if (w < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : errno;
 		nego_sendack(n, (size_t)w);
+		wire_sent();
 		return 0;
 	}
 	uint8_t *in = nego_recvbuf(n, &len);
 	if (!len)
 		return 0;
+	wire_wait();
 	int err = wait_fd(fd, POLLIN, deadline);
 	if (err)
 		return err;

@@ -49,6 +49,25 @@ void msg_errno(const char *fmt, ...)
 	va_end(ap);
 }
 
+static unsigned round_trips;
+static int sent_since_wait;
+
+void wire_sent(void)
+{
+	sent_since_wait = 1;
+}
+
+void wire_wait(void)
+{
+	round_trips += (unsigned)sent_since_wait;
+	sent_since_wait = 0;
+}
+
+unsigned wire_round_trips(void)
+{
+	return round_trips;
+}
+
 int64_t now_ms(void)
 {
 	struct timespec ts;

@@ -27,6 +27,12 @@ void msg_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * the process left running once its caller's stderr may be gone. */
 void msg_use_syslog(void);
 
+/* Round trips on the wire, for --info and the benchmark: a wait for the
+ * server after having sent something counts one. */
+void wire_sent(void);
+void wire_wait(void);
+unsigned wire_round_trips(void);
+
 /* Milliseconds on the monotonic clock. */
 int64_t now_ms(void);
 

@@ -38,13 +38,12 @@ unsigned backoff_ms(unsigned n, unsigned cap_ms, uint32_t *rng)
 }
 
 static pid_t kpid;          /* the pid /sys showed right after CONNECT */
-static int pidfd = -1;      /* /sys/.../pid, opened before any switch_root */
 
-/* Still the device we attached?  (-d or another client ends that.) */
+/* Still the device we attached?  (-d or another client ends that.)  The
+ * descriptor was opened before any switch_root could take /sys away. */
 static bool still_ours(const struct supervisor *s)
 {
-	(void)s;
-	return kernel_pid_read(pidfd) == kpid;
+	return kernel_pid_read(s->pidfd) == kpid;
 }
 
 /* Which slots have hung up: poll them without blocking for up to 'ms'. */
@@ -204,13 +203,9 @@ int supervise(struct supervisor *s)
 			  s->dev, s->persist ? "; -p will not reconnect" : "");
 		ev.fd = -1;
 	}
-	pidfd = kernel_pid_open(s->dev);
-	kpid = kernel_pid_read(pidfd);
-	if (!kpid) {
-		msg("%s: cannot see the device in /sys; nothing to supervise",
-		    s->dev);
-		return EXIT_KERNEL;
-	}
+	kpid = kernel_pid_read(s->pidfd);
+	if (!kpid) /* detached already, or never seen: nothing to watch */
+		return EXIT_OK;
 	for (;;) {
 		struct pollfd p[1 + NBDC_MAX_CONNS];
 		int n = s->nslots, alive = 0;

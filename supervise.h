@@ -22,6 +22,7 @@ struct supervisor {
 	const char *dev;            /* "/dev/nbdN", for messages */
 	const char *what;           /* "HOST:PORT export 'x'" */
 	const char *backend;        /* what CONNECT set; RECONFIGURE needs it */
+	int pidfd;                  /* kernel_pid_open(), right after CONNECT */
 	int nslots;
 	int slot[NBDC_MAX_CONNS];   /* our reference to each kernel socket */
 	bool persist;

@@ -48,6 +48,9 @@ int tls_pump(int tcp, int local);
  * when it failed half-way and 'fd' is unusable. */
 int tls_to_kernel(int fd, char *why, size_t size);
 
+/* The negotiated cipher suite, for messages ("ECDHE-RSA-AES128-GCM"). */
+const char *tls_suite_name(void);
+
 /* A hint for failures after the TLS handshake that may mean "client
  * certificate required" ("" when one was given). */
 const char *tls_hint(void);

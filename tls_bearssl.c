@@ -524,8 +524,10 @@ static int run_until(unsigned want, int64_t deadline)
 			ssize_t w = send(T.fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (w < 0 && errno != EAGAIN && errno != EINTR)
 				return errno;
-			if (w > 0)
+			if (w > 0) {
 				br_ssl_engine_sendrec_ack(eng, (size_t)w);
+				wire_sent();
+			}
 			continue;
 		}
 		if (st & want)
@@ -535,6 +537,7 @@ static int run_until(unsigned want, int64_t deadline)
 		size_t len;
 		unsigned char *buf = br_ssl_engine_recvrec_buf(eng, &len);
 		struct pollfd p = { T.fd, POLLIN, 0 };
+		wire_wait();
 		if (poll(&p, 1, ms_left(deadline)) == 0)
 			return ETIMEDOUT;
 		ssize_t r = recv(T.fd, buf, len, MSG_DONTWAIT);
@@ -648,6 +651,19 @@ static int ktls_suite(uint16_t suite, enum ktls_cipher *c, br_tls_prf_impl *prf)
 		return 0;
 	default:
 		return -1;
+	}
+}
+
+const char *tls_suite_name(void)
+{
+	switch (T.cc.eng.session.cipher_suite) {
+	case BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: return "ECDHE-ECDSA-AES128-GCM";
+	case BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: return "ECDHE-RSA-AES128-GCM";
+	case BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: return "ECDHE-ECDSA-AES256-GCM";
+	case BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: return "ECDHE-RSA-AES256-GCM";
+	case BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: return "ECDHE-ECDSA-CHACHA20-POLY1305";
+	case BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: return "ECDHE-RSA-CHACHA20-POLY1305";
+	default: return "TLS";
 	}
 }
 

@@ -56,3 +56,8 @@ int tls_to_kernel(int fd, char *why, size_t size)
 	snprintf(why, size, "TLS is not built in");
 	return 1;
 }
+
+const char *tls_suite_name(void)
+{
+	return "none";
+}

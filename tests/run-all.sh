@@ -32,6 +32,7 @@ run_suite fuzz sh tests/fuzz/run.sh
 run_suite vm-attach bash tests/vm_attach.sh
 run_suite vm-tls bash tests/vm_tls.sh
 run_suite vm-persist bash tests/vm_persist.sh
+run_suite vm-ktls bash tests/vm_ktls.sh
 run_suite vm-boot bash tests/vm_boot.sh
 run_suite vm-compat bash tests/vm_compat.sh
 run_suite tls0 bash tests/tls0.sh

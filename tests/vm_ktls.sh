@@ -1,0 +1,47 @@
+#!/bin/bash
+# Kernel TLS through the real kernel driver in a VM: after the handshake
+# nbdc hands the record keys to the kernel and the TCP socket itself to the
+# NBD driver.  nbdkit (AES-GCM as it prefers), qemu-nbd forced to ChaCha20-
+# Poly1305 and to AES-256-GCM; 32 MiB random data each way; no process left;
+# /proc/net/tls_stat counters; fallback without tls.ko; --no-ktls; -C 4;
+# -p with the server killed and restarted mid-write.
+cd "$(dirname "$0")/.." || exit 2
+. tests/lib.sh
+SUITE=vm-ktls
+vm_setup
+sh tests/certs.sh "$T/pki" || { not_ok "certificates"; finish; exit 1; }
+PKI=$T/pki
+P_KIT=$(free_port); P_CHACHA=$(free_port); P_AES256=$(free_port)
+P_RESTART=$(free_port); P_CTL=$(free_port)
+truncate -s 64M "$T/c.img" "$T/a.img" "$T/r.img"
+qemu_tls() { # PORT IMAGE PRIORITY
+	echo "qemu-nbd -f raw -b 127.0.0.1 -p $1 -x q -t --cache=none \
+--object tls-creds-x509,id=t0,endpoint=server,dir=$PKI,verify-peer=off,priority=$3 \
+--tls-creds t0 $2"
+}
+python3 tests/vm/ctl.py "$P_CTL" \
+	"kit=nbdkit -f -i 127.0.0.1 -p $P_KIT --tls=require --tls-certificates=$PKI memory 64M" \
+	"chacha=$(qemu_tls "$P_CHACHA" "$T/c.img" NORMAL:-CIPHER-ALL:+CHACHA20-POLY1305)" \
+	"aes256=$(qemu_tls "$P_AES256" "$T/a.img" NORMAL:-CIPHER-ALL:+AES-256-GCM)" \
+	"restart=nbdkit -f -i 127.0.0.1 -p $P_RESTART --tls=require --tls-certificates=$PKI file $T/r.img" \
+	2>"$T/ctl.log" & PIDS="$PIDS $!"
+for p in $P_KIT $P_CHACHA $P_AES256 $P_RESTART $P_CTL; do
+	wait_listen "$p" || not_ok "server on $p did not start"
+done
+G=$T/guest
+mkdir -p "$G/pki"
+cp nbdc "$G/nbdc"
+cp "$PKI/ca-cert.pem" "$G/pki/"
+head -c 32M /dev/urandom >"$G/data.bin"
+sha256sum <"$G/data.bin" | cut -d' ' -f1 >"$G/data32.sha"
+head -c 16M "$G/data.bin" | sha256sum | cut -d' ' -f1 >"$G/data.sha"
+cp tests/vm/ktls.guest.sh "$G/test.sh"
+for v in P_KIT P_CHACHA P_AES256 P_RESTART P_CTL; do echo "$v=${!v}"; done >"$G/env"
+vm_guest_run "$G" "$T/console.log" 25
+for f in c a r; do
+	[ "$(head -c 32M "$T/$f.img" | sha256sum | cut -d' ' -f1)" = "$(cat "$G/data32.sha")" ] &&
+		ok "backing file $f.img holds the 32 MiB written through kernel TLS" ||
+		not_ok "backing file $f.img differs"
+done
+vm_console_if_failed "$T/console.log"
+finish
