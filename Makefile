@@ -16,7 +16,7 @@ TLS ?= 1
 NBDC_OUT ?= nbdc
 BEARSSL_DIR ?= build/bearssl
 SRCS_CORE := nbdc.c boot_cmdline.c nbdtab.c nego.c net.c session.c attach.c \
-             supervise.c kernel_ioctl.c kernel_netlink.c genl.c ktls.c status.c bootargs.c
+             supervise.c protect.c kernel_ioctl.c kernel_netlink.c genl.c ktls.c status.c bootargs.c
 HDRS := nbd_proto.h nego.h net.h session.h attach.h supervise.h kernel.h genl.h ktls.h \
         status.h tls.h x509_der.h bootargs.h opts.h
 ifeq ($(TLS),1)
@@ -96,10 +96,10 @@ build/fuzz_bootargs: tests/fuzz/fuzz_bootargs.c bootargs.c bootargs.h | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_bootargs.c bootargs.c
 # The PEM loaders (trust anchors, chain, key), compiled with tls_bearssl.c.
-build/fuzz_pem: tests/fuzz/fuzz_pem.c tls_bearssl.c status.c x509_der.c $(TLS_LIBS) | $(STAMP)
+build/fuzz_pem: tests/fuzz/fuzz_pem.c tls_bearssl.c status.c x509_der.c ktls.c $(TLS_LIBS) | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN) -I. $(TLS_CFLAGS) -o $@ \
-		tests/fuzz/fuzz_pem.c status.c x509_der.c $(TLS_LIBS)
+		tests/fuzz/fuzz_pem.c status.c x509_der.c ktls.c $(TLS_LIBS)
 fuzz: build/fuzz_nego build/fuzz_x509 build/fuzz_bootargs build/fuzz_pem
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
 

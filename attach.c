@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,7 +32,7 @@ static struct {
 	bool running;
 	pthread_t thread;
 } pump;
-static unsigned char pump_stack[PUMP_STACK] __attribute__((aligned(64)));
+static void *pump_stack; /* mapped at the first pump, then reused */
 
 static void *pump_main(void *arg)
 {
@@ -65,8 +66,18 @@ static int pump_run(void)
 	pthread_attr_t attr;
 	if (pump.running)
 		return EXIT_OK;
+	if (!pump_stack) { /* at attach time: a reconnect maps nothing */
+		void *p = mmap(NULL, PUMP_STACK, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (p == MAP_FAILED) {
+			msg_errno("cannot map the TLS pump's stack");
+			return EXIT_SYSTEM;
+		}
+		pump_stack = p;
+		mlock(p, PUMP_STACK); /* populated: a stayer is locked already */
+	}
 	pthread_attr_init(&attr);
-	pthread_attr_setstack(&attr, pump_stack, sizeof pump_stack);
+	pthread_attr_setstack(&attr, pump_stack, PUMP_STACK);
 	if (pthread_create(&pump.thread, &attr, pump_main, NULL)) {
 		msg("cannot start the TLS pump thread");
 		return EXIT_SYSTEM;
@@ -241,7 +252,6 @@ static int stay(const struct opts *o, struct attach *a, int index,
 		.reconnect = reconnect_slot, .ctx = st,
 	};
 	memcpy(sup.slot, a->socks, sizeof sup.slot);
-	kernel_protect_self();
 	int code = supervise(&sup);
 	pump_stop();
 	return code;
@@ -264,6 +274,8 @@ static int attach_netlink(const struct opts *o, struct session *s,
 	bool stays = pumped || o->persist || o->nofork;
 	int code, pipefd[2];
 	if (!stays || o->nofork) {
+		if (stays)
+			kernel_protect_self();
 		if (pumped && (code = pump_start(a->socks[0], &a->socks[0])))
 			return code;
 		code = connect_here(a, &index);
@@ -289,8 +301,10 @@ static int attach_netlink(const struct opts *o, struct session *s,
 		msg_errno("fork");
 		return EXIT_SYSTEM;
 	}
-	if (child == 0) { /* the supervisor */
+	if (child == 0) { /* the supervisor: locked in memory before the
+			  * device it may have to revive exists */
 		close(pipefd[0]);
+		kernel_protect_self();
 		/* The pump thread must live in this process: start it here. */
 		code = pumped ? pump_start(a->socks[0], &a->socks[0]) : EXIT_OK;
 		if (!code)

@@ -71,22 +71,6 @@ static int nbd_ioctl(int fd, const char *dev, unsigned long req,
 	return -1;
 }
 
-/* Keep the process that a disk depends on in memory and out of the OOM
- * killer's reach: a page fault or kill here could hang the root fs. */
-void kernel_protect_self(void)
-{
-	sigset_t usr2;
-	sigemptyset(&usr2);
-	sigaddset(&usr2, SIGUSR2); /* "disconnect coming" (kernel_disconnect) */
-	sigprocmask(SIG_BLOCK, &usr2, NULL);
-	mlockall(MCL_CURRENT | MCL_FUTURE);
-	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (write(fd, "-1000", 5) < 0) { /* best effort */ }
-		close(fd);
-	}
-}
-
 /* Set size, block size, flags, timeout and socket.  The flags fall back to
  * BLKROSET on kernels without NBD_SET_FLAGS. */
 static int configure(int fd, const struct attach *a)

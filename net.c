@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -84,19 +85,20 @@ int net_resolve(const char *host, const char *port, const char *unix_path,
 	return 0;
 }
 
-static void addr_str(const struct sockaddr *sa, socklen_t len, char *buf,
-		     size_t size)
+static void addr_str(const struct sockaddr *sa, char *buf, size_t size)
 {
-	char h[NI_MAXHOST] = "?";
-	getnameinfo(sa, len, h, sizeof h, NULL, 0, NI_NUMERICHOST);
-	snprintf(buf, size, "%s", h);
+	const void *a = sa->sa_family == AF_INET6
+		? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+		: (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+	if (!inet_ntop(sa->sa_family, a, buf, (socklen_t)size))
+		snprintf(buf, size, "?");
 }
 
 /* Try each address in turn; each gets an equal share of the time left, so
  * one black-holed address cannot use up the whole deadline. */
 int net_connect_target(const struct net_target *t, int64_t deadline, int *code)
 {
-	char why[1024] = "", a[NI_MAXHOST];
+	char why[1024] = "", a[INET6_ADDRSTRLEN];
 	size_t used = 0;
 	int fd = -1;
 	for (int i = 0; i < t->n && fd < 0; i++) {
@@ -114,7 +116,7 @@ int net_connect_target(const struct net_target *t, int64_t deadline, int *code)
 		if (err && t->is_unix) {
 			snprintf(why, sizeof why, "%s", strerror(err));
 		} else if (err) {
-			addr_str(sa, t->len[i], a, sizeof a);
+			addr_str(sa, a, sizeof a);
 			used += (size_t)snprintf(why + used, sizeof why - used,
 				"%s%s: %s", used ? "; " : "", a, strerror(err));
 			if (used >= sizeof why)

@@ -3,17 +3,51 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <syslog.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "status.h"
 
-static int to_syslog;
+static int log_fd = -1;
+
+/* Our own client of /dev/log: one datagram "<27>nbdc[PID]: text" per
+ * message (daemon.err; the log daemon adds the time).  libc's syslog()
+ * would bring time-zone code along for a timestamp nobody needs. */
+static int log_open(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
 
 void msg_use_syslog(void)
 {
-	openlog("nbdc", LOG_PID, LOG_DAEMON);
-	to_syslog = 1;
+	log_fd = log_open();
+}
+
+/* Send to the log; reconnect once if the daemon was restarted. */
+static int log_send(const char *line, int err)
+{
+	char rec[8400];
+	int n = snprintf(rec, sizeof rec, "<27>nbdc[%d]: %s%s%s", (int)getpid(),
+			 line, err ? ": " : "", err ? strerror(err) : "");
+	if (n < 0)
+		return -1;
+	size_t len = (size_t)n < sizeof rec ? (size_t)n : sizeof rec - 1;
+	for (int i = 0; i < 2; i++) {
+		if (send(log_fd, rec, len, MSG_NOSIGNAL) >= 0)
+			return 0;
+		close(log_fd);
+		if ((log_fd = log_open()) < 0)
+			return -1;
+	}
+	return -1;
 }
 
 static void vmsg(const char *fmt, va_list ap, int err)
@@ -22,11 +56,9 @@ static void vmsg(const char *fmt, va_list ap, int err)
 	/* The callers va_start() 'ap'; clang-analyzer 14 cannot see that. */
 	if (vsnprintf(line, sizeof line, fmt, ap) < 0) // NOLINT(clang-analyzer-valist.Uninitialized)
 		line[0] = 0;
-	if (to_syslog && err)
-		syslog(LOG_ERR, "%s: %s", line, strerror(err));
-	else if (to_syslog)
-		syslog(LOG_ERR, "%s", line);
-	else if (err)
+	if (log_fd >= 0 && log_send(line, err) == 0)
+		return;
+	if (err)
 		fprintf(stderr, "nbdc: %s: %s\n", line, strerror(err));
 	else
 		fprintf(stderr, "nbdc: %s\n", line);

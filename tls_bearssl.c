@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -51,7 +52,9 @@ struct xwrap {
 	const char *dns_name;        /* what BearSSL matches, or NULL */
 };
 
-static struct {
+/* Everything TLS, in one block mapped when TLS is asked for: a process
+ * left behind without TLS does not carry (and lock) it. */
+struct tls_state {
 	br_ssl_client_context cc;
 	struct xwrap xw;
 	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
@@ -64,7 +67,8 @@ static struct {
 	br_ssl_session_parameters session; /* for resumption on reconnect */
 	char sni[256];
 	int fd;
-} T;
+};
+static struct tls_state *S;
 
 /* ---- allocation counting (test build only) ---------------------------- */
 
@@ -128,7 +132,7 @@ static void tls_error_text(int err, char *buf, size_t size)
 /* What to suggest when the server drops us without saying why. */
 const char *tls_hint(void)
 {
-	return T.have_client_key ? "" : " (does the server require a client "
+	return S->have_client_key ? "" : " (does the server require a client "
 	       "certificate? use --cert and --key)";
 }
 
@@ -330,16 +334,16 @@ static int add_anchor(void *ctx, const char *name, unsigned char *der, size_t le
 	br_x509_decoder_init(&dc, blob_append, &dn);
 	br_x509_decoder_push(&dc, der, len);
 	const br_x509_pkey *pk = br_x509_decoder_get_pkey(&dc);
-	br_x509_trust_anchor *tas = realloc(T.tas, (T.ntas + 1) * sizeof *tas);
+	br_x509_trust_anchor *tas = realloc(S->tas, (S->ntas + 1) * sizeof *tas);
 	free(der);
 	if (!pk || !tas || !dn.data) {
 		free(dn.data);
 		if (tas)
-			T.tas = tas;
+			S->tas = tas;
 		return -1;
 	}
-	T.tas = tas;
-	br_x509_trust_anchor *ta = &tas[T.ntas++];
+	S->tas = tas;
+	br_x509_trust_anchor *ta = &tas[S->ntas++];
 	ta->dn.data = dn.data;
 	ta->dn.len = dn.len;
 	ta->flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;
@@ -356,12 +360,12 @@ static int add_anchor(void *ctx, const char *name, unsigned char *der, size_t le
 static int add_chain_cert(void *ctx, const char *name, unsigned char *der, size_t len)
 {
 	(void)ctx;
-	if (strcmp(name, "CERTIFICATE") != 0 || T.nchain == sizeof T.chain / sizeof T.chain[0]) {
+	if (strcmp(name, "CERTIFICATE") != 0 || S->nchain == sizeof S->chain / sizeof S->chain[0]) {
 		free(der);
 		return 0;
 	}
-	T.chain[T.nchain].data = der;
-	T.chain[T.nchain++].data_len = len;
+	S->chain[S->nchain].data = der;
+	S->chain[S->nchain++].data_len = len;
 	return 0;
 }
 
@@ -372,12 +376,12 @@ static int add_key(void *ctx, const char *name, unsigned char *der, size_t len)
 		free(der);
 		return 0;
 	}
-	br_skey_decoder_init(&T.skey);
-	br_skey_decoder_push(&T.skey, der, len);
+	br_skey_decoder_init(&S->skey);
+	br_skey_decoder_push(&S->skey, der, len);
 	free(der);
-	if (br_skey_decoder_last_error(&T.skey) || !br_skey_decoder_key_type(&T.skey))
+	if (br_skey_decoder_last_error(&S->skey) || !br_skey_decoder_key_type(&S->skey))
 		return -1;
-	T.have_client_key = true;
+	S->have_client_key = true;
 	return 0;
 }
 
@@ -392,11 +396,11 @@ static int load_credentials(const struct tls_options *o)
 			msg("--cert and --key go together");
 			return EXIT_USAGE;
 		}
-		if (pem_each(o->certfile, add_chain_cert, NULL) < 0 || !T.nchain) {
+		if (pem_each(o->certfile, add_chain_cert, NULL) < 0 || !S->nchain) {
 			msg("%s: no certificate in it", o->certfile);
 			return EXIT_TLS;
 		}
-		if (pem_each(o->keyfile, add_key, NULL) < 0 || !T.have_client_key) {
+		if (pem_each(o->keyfile, add_key, NULL) < 0 || !S->have_client_key) {
 			msg("%s: no usable RSA or EC private key in it", o->keyfile);
 			return EXIT_TLS;
 		}
@@ -422,8 +426,8 @@ static void client_profile(void)
 		&br_sha1_vtable, &br_sha224_vtable, &br_sha256_vtable,
 		&br_sha384_vtable, &br_sha512_vtable,
 	};
-	br_ssl_client_context *cc = &T.cc;
-	br_x509_minimal_context *xc = &T.xw.minimal;
+	br_ssl_client_context *cc = &S->cc;
+	br_x509_minimal_context *xc = &S->xw.minimal;
 
 	br_ssl_client_zero(cc);
 	br_ssl_engine_set_versions(&cc->eng, BR_TLS12, BR_TLS12);
@@ -431,7 +435,7 @@ static void client_profile(void)
 	br_ssl_engine_set_ec(&cc->eng, br_ec_get_default());
 	br_ssl_engine_set_rsavrfy(&cc->eng, br_rsa_pkcs1_vrfy_get_default());
 	br_ssl_engine_set_ecdsa(&cc->eng, br_ecdsa_vrfy_asn1_get_default());
-	br_x509_minimal_init(xc, &br_sha256_vtable, T.tas, T.ntas);
+	br_x509_minimal_init(xc, &br_sha256_vtable, S->tas, S->ntas);
 	br_x509_minimal_set_rsa(xc, br_rsa_pkcs1_vrfy_get_default());
 	br_x509_minimal_set_ecdsa(xc, br_ec_get_default(),
 				  br_ecdsa_vrfy_asn1_get_default());
@@ -445,18 +449,18 @@ static void client_profile(void)
 	br_ssl_engine_set_prf_sha384(&cc->eng, br_tls12_sha384_prf);
 	br_ssl_engine_set_default_aes_gcm(&cc->eng);
 	br_ssl_engine_set_default_chapol(&cc->eng);
-	T.xw.vtable = &xwrap_vtable;
-	br_ssl_engine_set_x509(&cc->eng, &T.xw.vtable);
-	br_ssl_engine_set_buffer(&cc->eng, T.iobuf, sizeof T.iobuf, 1);
+	S->xw.vtable = &xwrap_vtable;
+	br_ssl_engine_set_x509(&cc->eng, &S->xw.vtable);
+	br_ssl_engine_set_buffer(&cc->eng, S->iobuf, sizeof S->iobuf, 1);
 	br_ssl_engine_add_flags(&cc->eng, BR_OPT_NO_RENEGOTIATION);
-	if (T.have_client_key) {
-		if (br_skey_decoder_key_type(&T.skey) == BR_KEYTYPE_RSA)
-			br_ssl_client_set_single_rsa(cc, T.chain, T.nchain,
-				br_skey_decoder_get_rsa(&T.skey),
+	if (S->have_client_key) {
+		if (br_skey_decoder_key_type(&S->skey) == BR_KEYTYPE_RSA)
+			br_ssl_client_set_single_rsa(cc, S->chain, S->nchain,
+				br_skey_decoder_get_rsa(&S->skey),
 				br_rsa_pkcs1_sign_get_default());
 		else
-			br_ssl_client_set_single_ec(cc, T.chain, T.nchain,
-				br_skey_decoder_get_ec(&T.skey),
+			br_ssl_client_set_single_ec(cc, S->chain, S->nchain,
+				br_skey_decoder_get_ec(&S->skey),
 				BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN, 0,
 				br_ec_get_default(), br_ecdsa_sign_asn1_get_default());
 	}
@@ -467,7 +471,7 @@ static void client_profile(void)
  * as a DNS name.  --pin alone trusts exactly that key. */
 static int choose_identity(const struct tls_options *o)
 {
-	struct xwrap *w = &T.xw;
+	struct xwrap *w = &S->xw;
 	if (!o->cafile && !o->pin) {
 		msg("--tls needs a way to check the server: --cacert FILE or "
 		    "--pin SPKI-SHA256");
@@ -488,13 +492,30 @@ static int choose_identity(const struct tls_options *o)
 	else if (!o->hostname && inet_pton(AF_INET6, o->host, w->ip) == 1)
 		w->iplen = 16;
 	if (name && !w->iplen)
-		snprintf(T.sni, sizeof T.sni, "%s", name);
-	w->dns_name = w->iplen || w->pin_only ? NULL : T.sni;
+		snprintf(S->sni, sizeof S->sni, "%s", name);
+	w->dns_name = w->iplen || w->pin_only ? NULL : S->sni;
 	return EXIT_OK;
+}
+
+/* The state block, zeroed; mapped once, never freed. */
+static int state_map(void)
+{
+	if (S)
+		return 0;
+	void *p = mmap(NULL, sizeof *S, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		msg_errno("cannot map %zu bytes for TLS", sizeof *S);
+		return -1;
+	}
+	S = p;
+	return 0;
 }
 
 int tls_prepare(const struct tls_options *o)
 {
+	if (state_map())
+		return EXIT_SYSTEM;
 	int code = choose_identity(o);
 	if (!code)
 		code = load_credentials(o);
@@ -510,7 +531,7 @@ int tls_prepare(const struct tls_options *o)
  * ECONNRESET (peer closed the socket), or another errno. */
 static int run_until(unsigned want, int64_t deadline)
 {
-	br_ssl_engine_context *eng = &T.cc.eng;
+	br_ssl_engine_context *eng = &S->cc.eng;
 	for (;;) {
 		unsigned st = br_ssl_engine_current_state(eng);
 		if (st & BR_SSL_CLOSED)
@@ -518,10 +539,10 @@ static int run_until(unsigned want, int64_t deadline)
 		if (st & BR_SSL_SENDREC) {
 			size_t len;
 			unsigned char *buf = br_ssl_engine_sendrec_buf(eng, &len);
-			struct pollfd p = { T.fd, POLLOUT, 0 };
+			struct pollfd p = { S->fd, POLLOUT, 0 };
 			if (poll(&p, 1, ms_left(deadline)) == 0)
 				return ETIMEDOUT;
-			ssize_t w = send(T.fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+			ssize_t w = send(S->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (w < 0 && errno != EAGAIN && errno != EINTR)
 				return errno;
 			if (w > 0) {
@@ -536,11 +557,11 @@ static int run_until(unsigned want, int64_t deadline)
 			return EPIPE;
 		size_t len;
 		unsigned char *buf = br_ssl_engine_recvrec_buf(eng, &len);
-		struct pollfd p = { T.fd, POLLIN, 0 };
+		struct pollfd p = { S->fd, POLLIN, 0 };
 		wire_wait();
 		if (poll(&p, 1, ms_left(deadline)) == 0)
 			return ETIMEDOUT;
-		ssize_t r = recv(T.fd, buf, len, MSG_DONTWAIT);
+		ssize_t r = recv(S->fd, buf, len, MSG_DONTWAIT);
 		if (r == 0)
 			return ECONNRESET; /* closed without close_notify */
 		if (r < 0 && errno != EAGAIN && errno != EINTR)
@@ -553,18 +574,18 @@ static int run_until(unsigned want, int64_t deadline)
 int tls_handshake(int fd, int64_t deadline, const char *peer)
 {
 	uint8_t seed[32];
-	T.fd = fd;
+	S->fd = fd;
 	if (getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed) {
 		msg_errno("getrandom");
 		return EXIT_SYSTEM;
 	}
-	br_ssl_engine_inject_entropy(&T.cc.eng, seed, sizeof seed);
+	br_ssl_engine_inject_entropy(&S->cc.eng, seed, sizeof seed);
 	/* A reconnect offers the last session: an abbreviated handshake
 	 * when the server still has it, a full one otherwise. */
-	bool resume = T.session.session_id_len > 0;
+	bool resume = S->session.session_id_len > 0;
 	if (resume)
-		br_ssl_engine_set_session_parameters(&T.cc.eng, &T.session);
-	if (!br_ssl_client_reset(&T.cc, T.sni[0] ? T.sni : NULL, resume)) {
+		br_ssl_engine_set_session_parameters(&S->cc.eng, &S->session);
+	if (!br_ssl_client_reset(&S->cc, S->sni[0] ? S->sni : NULL, resume)) {
 		msg("%s: TLS initialisation failed", peer);
 		return EXIT_TLS;
 	}
@@ -575,7 +596,7 @@ int tls_handshake(int fd, int64_t deadline, const char *peer)
 	}
 	if (err) {
 		char why[256];
-		int last = br_ssl_engine_last_error(&T.cc.eng);
+		int last = br_ssl_engine_last_error(&S->cc.eng);
 		if (err == EPIPE && last != BR_ERR_OK)
 			tls_error_text(last, why, sizeof why);
 		else
@@ -585,13 +606,13 @@ int tls_handshake(int fd, int64_t deadline, const char *peer)
 		return EXIT_TLS;
 	}
 	/* The trust anchors stay loaded: a reconnect verifies again. */
-	br_ssl_engine_get_session_parameters(&T.cc.eng, &T.session);
+	br_ssl_engine_get_session_parameters(&S->cc.eng, &S->session);
 	return EXIT_OK;
 }
 
 int tls_write(const uint8_t *buf, size_t len, int64_t deadline)
 {
-	br_ssl_engine_context *eng = &T.cc.eng;
+	br_ssl_engine_context *eng = &S->cc.eng;
 	while (len) {
 		int err = run_until(BR_SSL_SENDAPP, deadline);
 		if (err)
@@ -612,7 +633,7 @@ int tls_write(const uint8_t *buf, size_t len, int64_t deadline)
 
 int tls_read(uint8_t *buf, size_t len, size_t *got, int64_t deadline)
 {
-	br_ssl_engine_context *eng = &T.cc.eng;
+	br_ssl_engine_context *eng = &S->cc.eng;
 	*got = 0;
 	int err = run_until(BR_SSL_RECVAPP, deadline);
 	if (err == EPIPE && br_ssl_engine_last_error(eng) == BR_ERR_OK)
@@ -656,7 +677,7 @@ static int ktls_suite(uint16_t suite, enum ktls_cipher *c, br_tls_prf_impl *prf)
 
 const char *tls_suite_name(void)
 {
-	switch (T.cc.eng.session.cipher_suite) {
+	switch (S->cc.eng.session.cipher_suite) {
 	case BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: return "ECDHE-ECDSA-AES128-GCM";
 	case BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: return "ECDHE-RSA-AES128-GCM";
 	case BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: return "ECDHE-ECDSA-AES256-GCM";
@@ -684,7 +705,7 @@ static bool engine_idle(br_ssl_engine_context *eng)
 
 int tls_to_kernel(int fd, char *why, size_t size)
 {
-	br_ssl_engine_context *eng = &T.cc.eng;
+	br_ssl_engine_context *eng = &S->cc.eng;
 	enum ktls_cipher c;
 	br_tls_prf_impl prf;
 	uint8_t kb[2 * 32 + 2 * 12];
@@ -804,7 +825,7 @@ static int pump_round(br_ssl_engine_context *eng, int tcp, int local,
 
 int tls_pump(int tcp, int local)
 {
-	br_ssl_engine_context *eng = &T.cc.eng;
+	br_ssl_engine_context *eng = &S->cc.eng;
 	bool local_eof = false;
 	int r;
 	set_nonblock(tcp);

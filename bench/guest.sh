@@ -20,11 +20,16 @@ left_pids() { # the client's processes still running
 		esac
 	done
 }
-peak_rss() { # the largest VmHWM (kB) among them, 0 when none
+# The largest resident size (kB) among them, 0 when none: the larger of
+# VmHWM and the page-exact Rss of smaps_rollup (pages that mlock() brought
+# in reach VmRSS/VmHWM only when the task's counters are next synced).
+peak_rss() {
 	m=0
 	for p in $(left_pids); do
-		v=$(awk '/^VmHWM/ { print $2 }' /proc/$p/status 2>/dev/null)
-		[ -n "$v" ] && [ "$v" -gt "$m" ] && m=$v
+		for v in $(awk '/^VmHWM/ { print $2 }' /proc/$p/status 2>/dev/null) \
+			 $(awk '/^Rss:/ { print $2 }' /proc/$p/smaps_rollup 2>/dev/null); do
+			[ "$v" -gt "$m" ] && m=$v
+		done
 	done
 	echo $m
 }

@@ -9,25 +9,25 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size < 1)
+	if (size < 1 || state_map())
 		return 0;
 	pem_fn *const loaders[] = { add_anchor, add_chain_cert, add_key };
 	pem_each_buf(data + 1, size - 1, loaders[data[0] % 3], NULL);
-	for (size_t i = 0; i < T.ntas; i++) {
-		free(T.tas[i].dn.data);
-		if (T.tas[i].pkey.key_type == BR_KEYTYPE_RSA) {
-			free(T.tas[i].pkey.key.rsa.n);
-			free(T.tas[i].pkey.key.rsa.e);
+	for (size_t i = 0; i < S->ntas; i++) {
+		free(S->tas[i].dn.data);
+		if (S->tas[i].pkey.key_type == BR_KEYTYPE_RSA) {
+			free(S->tas[i].pkey.key.rsa.n);
+			free(S->tas[i].pkey.key.rsa.e);
 		} else {
-			free(T.tas[i].pkey.key.ec.q);
+			free(S->tas[i].pkey.key.ec.q);
 		}
 	}
-	free(T.tas);
-	T.tas = NULL;
-	T.ntas = 0;
-	for (size_t i = 0; i < T.nchain; i++)
-		free((void *)T.chain[i].data);
-	T.nchain = 0;
-	T.have_client_key = false;
+	free(S->tas);
+	S->tas = NULL;
+	S->ntas = 0;
+	for (size_t i = 0; i < S->nchain; i++)
+		free((void *)S->chain[i].data);
+	S->nchain = 0;
+	S->have_client_key = false;
 	return 0;
 }

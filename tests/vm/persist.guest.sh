@@ -62,6 +62,7 @@ t "persist plain: -c reports it" [ "$(/nbdc -c /dev/nbd1)" = "$sup" ]
 t "persist plain: dead-connection timeout 60 s, I/O timeout 10 s" \
 	[ "$(cat /sys/block/nbd1/queue/io_timeout)" = 10000 ]
 grep -E '^(VmHWM|VmRSS|VmLck)' /proc/"$sup"/status | sed 's/^/VMINFO supervisor plain /'
+grep '^Rss:' /proc/"$sup"/smaps_rollup | sed 's/^/VMINFO supervisor plain (page-exact) /'
 restart_during_write "persist plain" /dev/nbd1 q
 cat /tmp/sup1.log
 t "persist plain: the loss and the reconnect are logged" \
@@ -70,7 +71,7 @@ t "persist plain: attempts logged with export, count and delay" \
 	grep -q "export 'q' unreachable (attempt 1); next attempt in" /tmp/sup1.log
 t "persist plain: no heap allocation while supervising" \
 	grep -q "; 0 heap allocations while supervising" /tmp/sup1.log
-grep -E '^(VmHWM|VmRSS)' /proc/"$sup"/status | sed 's/^/VMINFO supervisor plain after /'
+grep '^Rss:' /proc/"$sup"/smaps_rollup | sed 's/^/VMINFO supervisor plain after the reconnect (page-exact) /'
 /nbdc -d /dev/nbd1; rc=$?
 waitgone nbd1
 sleep 1.5
@@ -79,7 +80,8 @@ t "persist plain: -d detaches, the supervisor leaves" eval "[ $rc = 0 ] && ! kil
 /nbdc-alloc -p -A $CA $H "$P_TLS" /dev/nbd2 2>/tmp/sup2.log; rc=$?
 t "persist TLS: attach with -p" [ $rc = 0 ]
 sup=$(cat /sys/block/nbd2/pid)
-grep -E '^(VmHWM|VmRSS|VmLck)' /proc/"$sup"/status | sed 's/^/VMINFO supervisor tls /'
+grep -E '^(VmLck)' /proc/"$sup"/status | sed 's/^/VMINFO supervisor tls /'
+grep '^Rss:' /proc/"$sup"/smaps_rollup | sed 's/^/VMINFO supervisor tls (page-exact) /'
 restart_during_write "persist TLS" /dev/nbd2 tls
 cat /tmp/sup2.log
 t "persist TLS: reconnected" grep -q "reconnected to" /tmp/sup2.log
