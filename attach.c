@@ -23,7 +23,7 @@
 #include "supervise.h"
 #include "tls.h"
 
-#define PUMP_STACK (64 * 1024)
+#define PUMP_STACK ((size_t)64 * 1024)
 
 /* ---- the TLS pump: a thread on a static stack, restartable --------------- */
 

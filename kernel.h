@@ -81,6 +81,10 @@ struct genl;
 /* Does the kernel offer the "nbd" generic netlink family? */
 bool kernel_has_netlink(void);
 
+/* The device number of 'dev', checked to be an NBD device; 0, or -1
+ * (cause printed). */
+int kernel_nbd_devno(const char *dev, dev_t *rdev);
+
 /* The index N of /dev/nbdN, or -1 (cause printed). */
 int kernel_nbd_index(const char *dev);
 

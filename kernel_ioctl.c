@@ -33,7 +33,7 @@
 
 /* Check 'dev' is an NBD block device; fills the sysfs path of its pid file.
  * Returns 0, or -1 after printing why. */
-static int nbd_device(const char *dev, char *pidpath, size_t size)
+int kernel_nbd_devno(const char *dev, dev_t *rdev)
 {
 	struct stat st;
 	if (stat(dev, &st) < 0) {
@@ -45,8 +45,17 @@ static int nbd_device(const char *dev, char *pidpath, size_t size)
 		    "module loaded?", dev, NBD_MAJOR);
 		return -1;
 	}
-	snprintf(pidpath, size, "/sys/dev/block/%u:%u/pid",
-		 major(st.st_rdev), minor(st.st_rdev));
+	*rdev = st.st_rdev;
+	return 0;
+}
+
+static int nbd_device(const char *dev, char *pidpath, size_t size)
+{
+	dev_t rdev;
+	if (kernel_nbd_devno(dev, &rdev))
+		return -1;
+	snprintf(pidpath, size, "/sys/dev/block/%u:%u/pid", major(rdev),
+		 minor(rdev));
 	return 0;
 }
 

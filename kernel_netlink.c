@@ -57,20 +57,12 @@ bool kernel_has_netlink(void)
 
 int kernel_nbd_index(const char *dev)
 {
-	struct stat st;
+	dev_t rdev;
 	char sys[64], link[256];
-	if (stat(dev, &st) < 0) {
-		msg_errno("%s", dev);
+	if (kernel_nbd_devno(dev, &rdev))
 		return -1;
-	}
-	if (!S_ISBLK(st.st_mode) || major(st.st_rdev) != NBD_MAJOR) {
-		msg("%s is not an NBD device (block major %d); is the nbd "
-		    "module loaded?", dev, NBD_MAJOR);
-		return -1;
-	}
 	/* /sys/dev/block/43:M -> .../block/nbdN: the name has the index. */
-	snprintf(sys, sizeof sys, "/sys/dev/block/%u:%u", major(st.st_rdev),
-		 minor(st.st_rdev));
+	snprintf(sys, sizeof sys, "/sys/dev/block/%u:%u", major(rdev), minor(rdev));
 	ssize_t n = readlink(sys, link, sizeof link - 1);
 	if (n <= 0) {
 		msg_errno("%s: cannot read %s", dev, sys);

@@ -58,7 +58,7 @@ static const char usage_text[] =
 "                           for a reconnect (default 60 with -p)\n"
 "      --reconnect-for SEC  give up reconnecting after this long (default:\n"
 "                           the dead-connection timeout); then disconnect\n"
-"      --reconnect-delay-max SEC  cap of the backoff between attempts (4)\n"
+"      --reconnect-delay-max SEC  cap of the backoff between attempts (2)\n"
 "  -m, --systemd-mark       argv[0] starts with '@' so systemd's shutdown and\n"
 "                           switch_root leave the process alone\n"
 "TLS (any of these implies --tls):\n"

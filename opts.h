@@ -23,7 +23,7 @@ enum action { ACT_ATTACH, ACT_LIST, ACT_INFO, ACT_CHECK, ACT_DISCONNECT,
  * backoff cap. */
 #define PERSIST_DEAD_TIMEOUT 60
 #define PERSIST_IO_TIMEOUT   10
-#define PERSIST_DELAY_MAX    4
+#define PERSIST_DELAY_MAX    2
 
 struct opts {
 	enum action action;

@@ -13,13 +13,13 @@
 
 #include "kernel.h"
 
-#define STACK_LOCKED (64 * 1024) /* the deepest path needs well under it */
+#define STACK_LOCKED ((uintptr_t)64 * 1024) /* the deepest path needs well under it */
 
 /* Lock and populate one range; mlock() faults every page in now. */
 static void lock_range(uintptr_t lo, uintptr_t hi)
 {
-	if (hi > lo)
-		mlock((void *)lo, hi - lo);
+	if (hi > lo) /* addresses from /proc/self/maps */
+		mlock((void *)lo, hi - lo); // NOLINT(performance-no-int-to-ptr)
 }
 
 /* Everything this process may touch is resident and locked from now on:

@@ -1,18 +1,11 @@
 # Guest side of `make bench` (bench/run.sh): nbdc and nbd-client, one after
 # the other, against the same nbdkit servers on the host.  Prints
 # "BENCH <client> <figure> <value>" lines for the host to tabulate.
-. /env
-H=10.0.2.2
+. /guest-lib.sh
 CA=/pki/ca-cert.pem
 CLI="-certfile /pki/client-cert.pem -keyfile /pki/client-key.pem -cacertfile $CA"
 B=/nbdbench
-for p in 1 2; do
-	for m in tls gf128mul ghash-generic ctr gcm cryptd crypto_simd aesni-intel \
-		ghash-clmulni-intel libchacha chacha_generic libpoly1305 \
-		poly1305_generic chacha20poly1305; do
-		insmod /lib/modules/$m.ko 2>/dev/null
-	done
-done
+load_ktls_modules
 left_pids() { # the client's processes still running
 	for p in /proc/[0-9]*; do
 		case "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" in

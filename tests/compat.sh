@@ -38,7 +38,7 @@ same "-enable-tls -cacertfile ca.pem $B" "-x -A ca.pem $B"
 same "-no-optgo $B" "-g $B"
 same "-size 1048576 $B" "-B 1048576 $B"
 same "-dead-timeout 30 $B" "--dead-conn-timeout 30 $B"
-same "-persist $B" "-p --dead-conn-timeout 60 -t 10 --reconnect-for 60 --reconnect-delay-max 4 $B"
+same "-persist $B" "-p --dead-conn-timeout 60 -t 10 --reconnect-for 60 --reconnect-delay-max 2 $B"
 same "$B -N disk -b 1024" "-N disk -b 1024 $B"   # options after positionals
 # accepted with a one-line notice, never a failure
 for o in "-priority NORMAL" "-sdp" "-identifier x" "-preinit"; do

@@ -76,3 +76,21 @@ vm_setup() {
 	trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"' EXIT
 	sh tests/vm/kernel.sh || { not_ok "kernel fetch"; finish; exit 1; }
 }
+
+# wait_servers PORT...: each listens, or a failure is counted.
+wait_servers() {
+	for p in "$@"; do
+		wait_listen "$p" || not_ok "server on $p did not start"
+	done
+}
+# guest_tree DIR MIB: the guest's files: nbdc (and the allocation-counting
+# build when there is one), MIB MiB of random data in /data.bin with the
+# checksums of its first 16 MiB (data.sha) and of all of it (data32.sha).
+guest_tree() {
+	mkdir -p "$1/pki"
+	cp nbdc "$1/nbdc"
+	[ -x build/nbdc-alloc ] && cp build/nbdc-alloc "$1/nbdc-alloc"
+	head -c "$2M" /dev/urandom >"$1/data.bin"
+	head -c 16M "$1/data.bin" | sha256sum | cut -d' ' -f1 >"$1/data.sha"
+	sha256sum <"$1/data.bin" | cut -d' ' -f1 >"$1/data32.sha"
+}

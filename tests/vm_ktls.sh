@@ -25,16 +25,10 @@ python3 tests/vm/ctl.py "$P_CTL" \
 	"aes256=$(qemu_tls "$P_AES256" "$T/a.img" NORMAL:-CIPHER-ALL:+AES-256-GCM)" \
 	"restart=nbdkit -f -i 127.0.0.1 -p $P_RESTART --tls=require --tls-certificates=$PKI file $T/r.img" \
 	2>"$T/ctl.log" & PIDS="$PIDS $!"
-for p in $P_KIT $P_CHACHA $P_AES256 $P_RESTART $P_CTL; do
-	wait_listen "$p" || not_ok "server on $p did not start"
-done
+wait_servers $P_KIT $P_CHACHA $P_AES256 $P_RESTART $P_CTL
 G=$T/guest
-mkdir -p "$G/pki"
-cp nbdc "$G/nbdc"
+guest_tree "$G" 32
 cp "$PKI/ca-cert.pem" "$G/pki/"
-head -c 32M /dev/urandom >"$G/data.bin"
-sha256sum <"$G/data.bin" | cut -d' ' -f1 >"$G/data32.sha"
-head -c 16M "$G/data.bin" | sha256sum | cut -d' ' -f1 >"$G/data.sha"
 cp tests/vm/ktls.guest.sh "$G/test.sh"
 for v in P_KIT P_CHACHA P_AES256 P_RESTART P_CTL; do echo "$v=${!v}"; done >"$G/env"
 vm_guest_run "$G" "$T/console.log" 25

@@ -20,18 +20,11 @@ python3 tests/vm/ctl.py "$P_CTL" \
 	"tls=nbdkit -f -i 127.0.0.1 -p $P_TLS --tls=require --tls-certificates=$PKI file $T/t.img" \
 	"gone=nbdkit -f -i 127.0.0.1 -p $P_GONE memory 64M" \
 	2>"$T/ctl.log" & PIDS="$PIDS $!"
-for p in $P_MEM $P_Q $P_TLS $P_GONE $P_CTL; do
-	wait_listen "$p" || not_ok "server on $p did not start"
-done
+wait_servers $P_MEM $P_Q $P_TLS $P_GONE $P_CTL
 
 G=$T/guest
-mkdir -p "$G/pki"
-cp nbdc "$G/nbdc"
-cp build/nbdc-alloc "$G/nbdc-alloc"
+guest_tree "$G" 32
 cp "$PKI/ca-cert.pem" "$G/pki/"
-head -c 32M /dev/urandom >"$G/data.bin"
-sha256sum <"$G/data.bin" | cut -d' ' -f1 >"$G/data32.sha"
-head -c 16M "$G/data.bin" | sha256sum | cut -d' ' -f1 >"$G/data.sha"
 cp tests/vm/persist.guest.sh "$G/test.sh"
 for v in P_MEM P_Q P_TLS P_GONE P_CTL; do echo "$v=${!v}"; done >"$G/env"
 

@@ -41,18 +41,12 @@ cat >"$T/nbd-server.conf" <<CONF
 CONF
 nbd-server -C "$T/nbd-server.conf" -p "$T/nbd-server.pid" 2>"$T/nbd-server.log"
 wait_file "$T/nbd-server.pid" && PIDS="$PIDS $(cat "$T/nbd-server.pid")"
-for p in $P_NBDKIT $P_VERIFY $P_EXPIRED $P_DROP $P_PLAIN $P_QEMU $P_NBDSRV; do
-	wait_listen "$p" || not_ok "server on $p did not start"
-done
+wait_servers $P_NBDKIT $P_VERIFY $P_EXPIRED $P_DROP $P_PLAIN $P_QEMU $P_NBDSRV
 
 G=$T/guest
-mkdir -p "$G/pki"
-cp nbdc "$G/nbdc"
-cp build/nbdc-alloc "$G/nbdc-alloc"
+guest_tree "$G" 16
 cp "$PKI"/ca-cert.pem "$PKI"/other-ca-cert.pem "$PKI"/client-cert.pem \
 	"$PKI"/client-key.pem "$PKI"/server.pin "$G/pki/"
-head -c 16M /dev/urandom >"$G/data.bin"
-sha256sum <"$G/data.bin" | cut -d' ' -f1 >"$G/data.sha"
 cp tests/vm/tls.guest.sh "$G/test.sh"
 for v in P_NBDKIT P_VERIFY P_EXPIRED P_DROP P_PLAIN P_QEMU P_NBDSRV; do
 	echo "$v=${!v}"

@@ -20,14 +20,11 @@ t "no tls module: one line says why kernel TLS is not used" \
 	grep -q "kernel TLS not used (setsockopt TCP_ULP: .*tls module" /tmp/fb.err
 t "no tls module: data verified through the pump" write_verify /dev/nbd0
 /nbdc -d /dev/nbd0 >/dev/null 2>&1
+# The pump's process notices the detach within its one-second tick.
+i=0; while [ "$(nbdc_procs)" != 0 ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done
+t "no tls module: the pump's process leaves after -d" [ "$(nbdc_procs)" = 0 ]
 
-for p in 1 2; do
-	for m in tls gf128mul ghash-generic ctr gcm cryptd crypto_simd aesni-intel \
-		ghash-clmulni-intel libchacha chacha_generic libpoly1305 \
-		poly1305_generic chacha20poly1305; do
-		insmod /lib/modules/$m.ko 2>/dev/null
-	done
-done
+load_ktls_modules
 t "tls module loaded" grep -q '^tls ' /proc/modules
 
 # ---- kTLS against each server and cipher ----
@@ -55,6 +52,7 @@ ktls_case "kTLS qemu-nbd AES-256-GCM" "$P_AES256" /dev/nbd3 AES256-GCM -N q
 /nbdc --no-ktls -A $CA $H "$P_KIT" /dev/nbd4; rc=$?
 t "--no-ktls: the pump carries it" [ $rc = 0 -a "$(nbdc_procs)" = 1 ]
 /nbdc -d /dev/nbd4 >/dev/null 2>&1
+i=0; while [ "$(nbdc_procs)" != 0 ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done
 
 # ---- -C 4 over kernel TLS: four TLS sockets in the kernel ----
 cur0=$(stat_of TlsCurrTxSw)

@@ -61,6 +61,9 @@ t "persist plain: the supervisor is the pid the kernel shows" kill -0 "$sup"
 t "persist plain: -c reports it" [ "$(/nbdc -c /dev/nbd1)" = "$sup" ]
 t "persist plain: dead-connection timeout 60 s, I/O timeout 10 s" \
 	[ "$(cat /sys/block/nbd1/queue/io_timeout)" = 10000 ]
+t "persist plain: the supervisor is OOM-proof" [ "$(cat /proc/$sup/oom_score_adj)" = -1000 ]
+t "persist plain: the supervisor's memory is locked" \
+	[ "$(awk '/^VmLck/ { print $2 }' /proc/$sup/status)" -gt 100 ]
 grep -E '^(VmHWM|VmRSS|VmLck)' /proc/"$sup"/status | sed 's/^/VMINFO supervisor plain /'
 grep '^Rss:' /proc/"$sup"/smaps_rollup | sed 's/^/VMINFO supervisor plain (page-exact) /'
 restart_during_write "persist plain" /dev/nbd1 q
@@ -136,3 +139,19 @@ t "-C 4: all four closed after -d" [ "$(conns)" = 0 ]
 t "-C 4 without multi-conn: one connection and a warning" \
 	eval '[ $rc = 0 ] && grep -q "does not offer multiple connections" /tmp/c1.err'
 /nbdc -d /dev/nbd5 >/dev/null 2>&1
+
+# ---- detached, with a log daemon running: messages go to /dev/log ----
+syslogd -n -O /tmp/syslog.log & slp=$!
+i=0; while [ ! -S /dev/log ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done
+/nbdc -p $H "$P_MEM" /dev/nbd7 2>/tmp/sup7.log; rc=$?
+t "syslog: attach with -p" [ $rc = 0 ]
+ctl kill mem; sleep 1.5; ctl start mem
+i=0; while ! grep -q "reconnected to" /tmp/syslog.log && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+cat /tmp/syslog.log
+t "syslog: the detached supervisor reports the loss to /dev/log" \
+	grep -q "nbdc\[[0-9]*\]: /dev/nbd7: lost the connection to 10.0.2.2:$P_MEM" /tmp/syslog.log
+t "syslog: and each attempt, with count and delay" \
+	grep -q "unreachable (attempt 1); next attempt in" /tmp/syslog.log
+t "syslog: nothing of it on stderr" eval '! grep -q "lost the connection" /tmp/sup7.log'
+/nbdc -d /dev/nbd7 >/dev/null 2>&1
+kill $slp
