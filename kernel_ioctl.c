@@ -153,10 +153,8 @@ static bool disconnect_asked(void)
 }
 
 /* -p on the ioctl path: once NBD_DO_IT has returned, get a new connection
- * and attach again.  The kernel fails the I/O in flight and keeps a dead
- * configuration while anyone else has the device open, so this works only
- * for a device nothing holds open; netlink keeps I/O waiting instead.
- * Returns the open device, or -1 with *code set. */
+ * and attach again.  The kernel has failed the I/O in flight.  Returns the
+ * open device, or -1 with *code set. */
 static int reattach(struct attach *a, int *code)
 {
 	msg("%s: the connection to %s ended; reconnecting (ioctl path: I/O "
@@ -167,9 +165,6 @@ static int reattach(struct attach *a, int *code)
 	a->nsocks = 1;
 	int fd = open(a->dev, O_RDWR | O_CLOEXEC);
 	if (fd < 0 || configure(fd, a)) {
-		msg("%s: cannot attach again: the kernel keeps the dead "
-		    "connection while the device is open elsewhere (netlink, "
-		    "the default, reconnects in place)", a->dev);
 		if (fd >= 0)
 			close(fd);
 		close(a->sock);
@@ -184,6 +179,38 @@ static int reattach(struct attach *a, int *code)
 	return fd;
 }
 
+/* After a re-attach, a child checks the device answers: it waits for it
+ * to run and reads its first block.  While anyone else holds the device
+ * open (a mounted filesystem does) the kernel keeps the dead configuration
+ * and the new connection does not help; then the child asks the kernel to
+ * let go, so NBD_DO_IT returns, and exits 1.  Returns its pid, or -1. */
+static pid_t probe(const struct attach *a)
+{
+	char pidpath[96];
+	pid_t p = fork();
+	if (p != 0)
+		return p;
+	if (nbd_device(a->dev, pidpath, sizeof pidpath) == 0 &&
+	    wait_running(pidpath, -1) == 0) {
+		static char buf[4096] __attribute__((aligned(4096)));
+		int fd = open(a->dev, O_RDONLY | O_DIRECT | O_CLOEXEC);
+		if (fd >= 0 && read(fd, buf, sizeof buf) > 0)
+			_exit(0);
+	}
+	int fd = open(a->dev, O_RDWR | O_CLOEXEC);
+	if (fd >= 0)
+		ioctl(fd, NBD_DISCONNECT);
+	_exit(1);
+}
+
+/* Did the probe find the re-attached device dead? */
+static bool probe_failed(pid_t prober)
+{
+	int st;
+	return prober > 0 && waitpid(prober, &st, 0) == prober &&
+	       WIFEXITED(st) && WEXITSTATUS(st) == 1;
+}
+
 /* The life of the connection: NBD_DO_IT until disconnect, then clean up;
  * with -p, attach again while the disconnect was not asked for.  The TLS
  * pump runs beside it in this same process, so the pid the kernel shows
@@ -191,6 +218,7 @@ static int reattach(struct attach *a, int *code)
 static int hold(int fd, struct attach *a, int errfd)
 {
 	int code;
+	pid_t prober = -1;
 	kernel_protect_self();
 	if (a->holder_start && (code = a->holder_start()))
 		return code;
@@ -211,10 +239,18 @@ static int hold(int fd, struct attach *a, int errfd)
 			msg_errno("%s: connection to %s ended", a->dev, a->what);
 		}
 		close(fd);
+		if (probe_failed(prober)) {
+			msg("%s: attached again, but the device does not answer: "
+			    "the kernel keeps the dead connection while the device "
+			    "is open elsewhere (netlink, the default, reconnects in "
+			    "place); giving up", a->dev);
+			return EXIT_KERNEL;
+		}
 		if (!a->reconnect || disconnect_asked() || (r < 0 && err == EBUSY))
 			return code;
 		if ((fd = reattach(a, &code)) < 0)
 			return code;
+		prober = probe(a);
 	}
 }
 

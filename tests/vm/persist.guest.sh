@@ -125,6 +125,22 @@ sleep 1
 t "ioctl -p: -d is not taken for a lost server; the holder leaves" \
 	eval "[ $rc = 0 ] && ! kill -0 $holder 2>/dev/null && [ ! -e /sys/block/nbd6/pid ]"
 cat /tmp/sup6.log
+# ... but not while the device is held open (a mounted filesystem would
+# be): the kernel keeps the dead configuration; nbdc finds the device does
+# not answer, lets go and says why (what the README promises).
+/nbdc -L -p $H "$P_Q" -N q /dev/nbd6 2>/tmp/sup6b.log; rc=$?
+holder=$(cat /sys/block/nbd6/pid)
+sleep 60 </dev/nbd6 & opener=$!
+sleep 0.3
+ctl kill q; sleep 1; ctl start q
+i=0; while kill -0 "$holder" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+cat /tmp/sup6b.log
+t "ioctl -p, device held open: a message says why it cannot be revived" \
+	grep -q "attached again, but the device does not answer: the kernel keeps the dead connection while the device is open elsewhere" /tmp/sup6b.log
+t "ioctl -p, device held open: the holder leaves (no hang)" eval "! kill -0 $holder 2>/dev/null"
+kill $opener 2>/dev/null; wait $opener 2>/dev/null
+/nbdc -d /dev/nbd6 >/dev/null 2>&1
+i=0; while [ -e /sys/block/nbd6/pid ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 
 # ---- -C 4 against a server that offers multi-conn ----
 conns() { grep -c ":$(printf %04X "$P_MEM") 01 " /proc/net/tcp; }
