@@ -220,37 +220,66 @@ static int reconnect_slot(void *ctx, int slot, int64_t deadline, int *ksock)
 	return pump_start(sock, ksock);
 }
 
-static char devbuf[32];
-static int pidfd = -1; /* the device's /sys pid, for the supervisor */
+static struct stay stay_ctx;  /* what reconnect_slot works from */
+static int pidfd = -1;        /* the device's /sys pid, for the supervisor */
+
+/* The reconnect settings of -p, shared by both kernel interfaces. */
+static struct supervisor retry_settings(const struct opts *o,
+					const struct attach *a)
+{
+	return (struct supervisor){
+		.index = -1, .dev = a->dev, .what = a->what,
+		.budget = o->reconnect_for,
+		.max_delay_ms = o->reconnect_delay_max * 1000,
+		.connect_timeout = o->connect_timeout,
+		.reconnect = reconnect_slot, .ctx = &stay_ctx,
+	};
+}
+
+/* Name the device the kernel picked, when none was given. */
+static void name_device(struct attach *a, int index)
+{
+	static char devbuf[32];
+	if (a->dev)
+		return;
+	snprintf(devbuf, sizeof devbuf, "/dev/nbd%d", index);
+	a->dev = devbuf;
+}
+
+/* The device runs: scan its partitions, say so, and print its path when
+ * the kernel chose it. */
+static void announce(const struct opts *o, const struct attach *a)
+{
+	kernel_rescan(a->dev);
+	kernel_report_attached(a);
+	if (!o->dev)
+		printf("%s\n", a->dev);
+	fflush(stdout);
+}
 
 /* CONNECT from this process; on success a->dev names the device, and its
  * /sys pid file is open before anyone can detach it again. */
 static int connect_here(struct attach *a, int *index)
 {
 	int code = kernel_attach_netlink(a, index);
-	if (code == EXIT_OK && !a->dev) {
-		snprintf(devbuf, sizeof devbuf, "/dev/nbd%d", *index);
-		a->dev = devbuf;
-	}
-	if (code == EXIT_OK)
+	if (code == EXIT_OK) {
+		name_device(a, *index);
 		pidfd = kernel_pid_open(a->dev);
+	}
 	return code;
 }
 
 /* The process that stays: TLS pump (if any) is running, the device is
  * attached from here so /sys shows this pid; watch it until the end. */
-static int stay(const struct opts *o, struct attach *a, int index,
-		struct stay *st)
+static int stay(const struct opts *o, const struct attach *a, int index)
 {
 	static struct supervisor sup;
-	sup = (struct supervisor){
-		.index = index, .dev = a->dev, .what = a->what,
-		.backend = a->backend, .nslots = a->nsocks, .pidfd = pidfd,
-		.persist = o->persist, .budget = o->reconnect_for,
-		.max_delay_ms = o->reconnect_delay_max * 1000,
-		.connect_timeout = o->connect_timeout,
-		.reconnect = reconnect_slot, .ctx = st,
-	};
+	sup = retry_settings(o, a);
+	sup.index = index;
+	sup.backend = a->backend;
+	sup.nslots = a->nsocks;
+	sup.pidfd = pidfd;
+	sup.persist = o->persist;
 	memcpy(sup.slot, a->socks, sizeof sup.slot);
 	int code = supervise(&sup);
 	pump_stop();
@@ -268,9 +297,7 @@ static void report_up(int fd, int code, int index)
 static int attach_netlink(const struct opts *o, struct session *s,
 			  struct attach *a, int index)
 {
-	static struct stay st;
 	bool pumped = o->tls && !s->ktls_on;
-	st = (struct stay){ .s = s, .size = a->size, .tls = o->tls };
 	bool stays = pumped || o->persist || o->nofork;
 	int code, pipefd[2];
 	if (!stays || o->nofork) {
@@ -284,12 +311,8 @@ static int attach_netlink(const struct opts *o, struct session *s,
 				close(a->socks[i]);
 		if (code)
 			return code;
-		kernel_rescan(a->dev);
-		kernel_report_attached(a);
-		if (!o->dev)
-			printf("%s\n", a->dev);
-		fflush(stdout);
-		return stays ? stay(o, a, index, &st) : EXIT_OK;
+		announce(o, a);
+		return stays ? stay(o, a, index) : EXIT_OK;
 	}
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		msg_errno("pipe");
@@ -315,7 +338,7 @@ static int attach_netlink(const struct opts *o, struct session *s,
 		kernel_detach_session();
 		if (access("/dev/log", W_OK) == 0)
 			msg_use_syslog();
-		_exit(stay(o, a, index, &st));
+		_exit(stay(o, a, index));
 	}
 	close(pipefd[1]);
 	int v[2] = { EXIT_KERNEL, -1 };
@@ -326,14 +349,8 @@ static int attach_netlink(const struct opts *o, struct session *s,
 		waitpid(child, NULL, 0);
 		return v[0];
 	}
-	if (!a->dev) {
-		snprintf(devbuf, sizeof devbuf, "/dev/nbd%d", v[1]);
-		a->dev = devbuf;
-	}
-	kernel_rescan(a->dev);
-	kernel_report_attached(a);
-	if (!o->dev)
-		printf("%s\n", a->dev);
+	name_device(a, v[1]);
+	announce(o, a);
 	return EXIT_OK;
 }
 
@@ -350,8 +367,6 @@ static int reconnect_ioctl(void *ctx, int *ksock)
 static int attach_ioctl(const struct opts *o, struct session *s,
 			struct attach *a)
 {
-	static struct stay st;
-	st = (struct stay){ .s = s, .size = a->size, .tls = o->tls };
 	if (o->tls && !s->ktls_on) {
 		/* The kernel speaks plaintext to one end of a socketpair; the
 		 * pump carries it through TLS, in a thread of the holder. */
@@ -363,13 +378,7 @@ static int attach_ioctl(const struct opts *o, struct session *s,
 		a->holder_stop = pump_stop;
 	}
 	if (o->persist) {
-		ioctl_retry = (struct supervisor){
-			.index = -1, .dev = a->dev, .what = a->what,
-			.budget = o->reconnect_for,
-			.max_delay_ms = o->reconnect_delay_max * 1000,
-			.connect_timeout = o->connect_timeout,
-			.reconnect = reconnect_slot, .ctx = &st,
-		};
+		ioctl_retry = retry_settings(o, a);
 		a->reconnect = reconnect_ioctl;
 	}
 	return kernel_attach_ioctl(a);
@@ -416,6 +425,7 @@ int attach_export(const struct opts *o, struct session *s, int sock,
 			 s->ktls_on ? "in the kernel" : "through nbdc's pump");
 		a.tls = tls;
 	}
+	stay_ctx = (struct stay){ .s = s, .size = a.size, .tls = o->tls };
 	code = netlink ? attach_netlink(o, s, &a, index) : attach_ioctl(o, s, &a);
 	*dev = a.dev;
 	return code;

@@ -108,24 +108,35 @@ void genl_nest_end(struct genl_msg *m)
 	memcpy(m->buf + at, &len, sizeof len);
 }
 
+/* The next attribute of [*p, *p + *len): its header in *h and its
+ * payload, advancing past it; NULL at the end or at one that overruns. */
+static const uint8_t *attr_next(const uint8_t **p, size_t *len,
+				struct nlattr_ *h)
+{
+	if (*len < sizeof *h)
+		return NULL;
+	memcpy(h, *p, sizeof *h);
+	if (h->len < sizeof *h || h->len > *len)
+		return NULL;
+	const uint8_t *payload = *p + sizeof *h;
+	size_t step = ALIGN4(h->len);
+	step = step < *len ? step : *len;
+	*p += step;
+	*len -= step;
+	return payload;
+}
+
 void genl_parse(const uint8_t *p, size_t len, struct genl_attrs *a)
 {
+	struct nlattr_ h;
+	const uint8_t *v;
 	memset(a, 0, sizeof *a);
-	while (len >= sizeof(struct nlattr_)) {
-		struct nlattr_ h;
-		memcpy(&h, p, sizeof h);
-		if (h.len < sizeof h || h.len > len)
-			return;
+	while ((v = attr_next(&p, &len, &h))) {
 		unsigned type = h.type & NLA_TYPE_MASK;
 		if (type <= GENL_ATTR_MAX) {
-			a->data[type] = p + sizeof h;
+			a->data[type] = v;
 			a->len[type] = (uint16_t)(h.len - sizeof h);
 		}
-		size_t step = ALIGN4(h.len);
-		if (step >= len)
-			return;
-		p += step;
-		len -= step;
 	}
 }
 
@@ -237,26 +248,18 @@ static void on_family(void *ctx, uint8_t cmd, const struct genl_attrs *a)
 	(void)cmd;
 	if (a->data[CTRL_ATTR_FAMILY_ID] && a->len[CTRL_ATTR_FAMILY_ID] >= 2)
 		memcpy(&r->family, a->data[CTRL_ATTR_FAMILY_ID], 2);
-	const uint8_t *p = a->data[CTRL_ATTR_MCAST_GROUPS];
-	size_t len = a->len[CTRL_ATTR_MCAST_GROUPS];
+	const uint8_t *p = a->data[CTRL_ATTR_MCAST_GROUPS], *v;
+	size_t len = p ? a->len[CTRL_ATTR_MCAST_GROUPS] : 0;
+	struct nlattr_ h;
 	/* An array: each element a nest of name and id. */
-	while (r->group && p && len >= sizeof(struct nlattr_)) {
-		struct nlattr_ h;
-		memcpy(&h, p, sizeof h);
-		if (h.len < sizeof h || h.len > len)
-			break;
+	while (r->group && (v = attr_next(&p, &len, &h))) {
 		struct genl_attrs g;
-		genl_parse(p + sizeof h, h.len - sizeof h, &g);
+		genl_parse(v, h.len - sizeof h, &g);
 		const uint8_t *name = g.data[CTRL_ATTR_MCAST_GRP_NAME];
 		size_t nl = g.len[CTRL_ATTR_MCAST_GRP_NAME];
 		if (name && nl == strlen(r->group) + 1 &&
 		    !memcmp(name, r->group, nl))
 			r->mcast = genl_u32(&g, CTRL_ATTR_MCAST_GRP_ID);
-		size_t step = ALIGN4(h.len);
-		if (step >= len)
-			break;
-		p += step;
-		len -= step;
 	}
 }
 

@@ -62,13 +62,12 @@ static int nbd_device(const char *dev, char *pidpath, size_t size)
 /* The pid serving the device, or 0 when it is not connected. */
 static pid_t device_pid(const char *pidpath)
 {
-	char buf[32] = "";
 	int fd = open(pidpath, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
+	pid_t pid = kernel_pid_read(fd);
 	close(fd);
-	return n > 0 ? (pid_t)strtol(buf, NULL, 10) : 0;
+	return pid;
 }
 
 static int nbd_ioctl(int fd, const char *dev, unsigned long req,
@@ -381,12 +380,9 @@ int kernel_attach_ioctl(struct attach *a)
 
 int kernel_pid_open(const char *dev)
 {
-	struct stat st;
 	char pidpath[96];
-	if (stat(dev, &st) < 0)
+	if (nbd_device(dev, pidpath, sizeof pidpath))
 		return -1;
-	snprintf(pidpath, sizeof pidpath, "/sys/dev/block/%u:%u/pid",
-		 major(st.st_rdev), minor(st.st_rdev));
 	return open(pidpath, O_RDONLY | O_CLOEXEC);
 }
 
@@ -399,7 +395,6 @@ pid_t kernel_pid_read(int fd)
 	buf[n] = 0;
 	return (pid_t)strtol(buf, NULL, 10);
 }
-
 
 int kernel_check(const char *dev, pid_t *pid)
 {

@@ -141,33 +141,34 @@ int kernel_attach_netlink(const struct attach *a, int *index)
 	return EXIT_OK;
 }
 
-int kernel_reconfigure(int index, const int *socks, int n, const char *backend)
+/* A command addressed to device 'index' (with the backend identifier and
+ * sockets when given), answers to 'fn'.  0 or -errno. */
+static int request(uint8_t cmd, int index, const char *backend,
+		   const int *socks, int n, genl_reply_fn *fn, void *ctx)
 {
 	struct genl g;
 	int err = nbd_genl(&g);
 	if (err)
 		return err;
-	genl_msg_init(&req, &g, NBD_CMD_RECONFIGURE);
+	genl_msg_init(&req, &g, cmd);
 	genl_put_u32(&req, NBD_ATTR_INDEX, (uint32_t)index);
 	if (backend)
 		genl_put_str(&req, NBD_ATTR_BACKEND_IDENTIFIER, backend);
-	put_sockets(&req, socks, n);
-	err = genl_call(&g, &req, NULL, NULL);
+	if (n)
+		put_sockets(&req, socks, n);
+	err = genl_call(&g, &req, fn, ctx);
 	genl_close(&g);
 	return err;
 }
 
+int kernel_reconfigure(int index, const int *socks, int n, const char *backend)
+{
+	return request(NBD_CMD_RECONFIGURE, index, backend, socks, n, NULL, NULL);
+}
+
 int kernel_disconnect_netlink(int index)
 {
-	struct genl g;
-	int err = nbd_genl(&g);
-	if (err)
-		return err;
-	genl_msg_init(&req, &g, NBD_CMD_DISCONNECT);
-	genl_put_u32(&req, NBD_ATTR_INDEX, (uint32_t)index);
-	err = genl_call(&g, &req, NULL, NULL);
-	genl_close(&g);
-	return err;
+	return request(NBD_CMD_DISCONNECT, index, NULL, NULL, 0, NULL, NULL);
 }
 
 struct status_ask {
@@ -195,15 +196,8 @@ static void on_status(void *ctx, uint8_t cmd, const struct genl_attrs *a)
 
 int kernel_status_netlink(int index)
 {
-	struct genl g;
-	int err = nbd_genl(&g);
-	if (err)
-		return err;
 	struct status_ask s = { index, -1 };
-	genl_msg_init(&req, &g, NBD_CMD_STATUS);
-	genl_put_u32(&req, NBD_ATTR_INDEX, (uint32_t)index);
-	err = genl_call(&g, &req, on_status, &s);
-	genl_close(&g);
+	int err = request(NBD_CMD_STATUS, index, NULL, NULL, 0, on_status, &s);
 	if (err)
 		return err;
 	return s.connected < 0 ? 0 : s.connected;

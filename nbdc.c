@@ -17,7 +17,6 @@
 #include "kernel.h"
 #include "nbd_proto.h"
 #include "nego.h"
-#include "net.h"
 #include "attach.h"
 #include "session.h"
 #include "status.h"

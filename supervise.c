@@ -11,8 +11,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "genl.h"
@@ -69,13 +67,19 @@ static void find_hangups(const struct supervisor *s, bool *hup, int ms)
 		hup[0] = true;
 }
 
-static void alloc_note(char *buf, size_t size, long base)
+/* "reconnected ..." with the time since 'start'; in the counting test
+ * build, the heap allocations since 'base' (-1: not counting). */
+static void say_reconnected(const struct supervisor *s, unsigned attempts,
+			    int64_t start, long base)
 {
+	char note[96] = "";
 	long now = tls_alloc_count();
-	buf[0] = 0;
-	if (now >= 0) /* the counting test build */
-		snprintf(buf, size, "; %ld heap allocations while supervising",
-			 now - base);
+	if (now >= 0 && base >= 0)
+		snprintf(note, sizeof note, "; %ld heap allocations while "
+			 "supervising", now - base);
+	msg("%s: reconnected to %s after %u attempt%s in %lld ms%s", s->dev,
+	    s->what, attempts, attempts == 1 ? "" : "s",
+	    (long long)(now_ms() - start), note);
 }
 
 /* Connect again for 'slot' until it works or 'give_up' passes, with
@@ -136,9 +140,7 @@ int supervise_retry(const struct supervisor *s, int *ksock)
 		msg("%s: giving up on %s after %u attempts in %lld s", s->dev,
 		    s->what, attempts, (long long)(now_ms() - start) / 1000);
 	else
-		msg("%s: reconnected to %s after %u attempt%s in %lld ms", s->dev,
-		    s->what, attempts, attempts == 1 ? "" : "s",
-		    (long long)(now_ms() - start));
+		say_reconnected(s, attempts, start, -1);
 	return code ? EXIT_CONNECT : EXIT_OK;
 }
 
@@ -169,11 +171,7 @@ static int revive(struct supervisor *s, bool *hup, uint32_t *rng, long base)
 		}
 		hup[i] = false;
 	}
-	char note[96];
-	alloc_note(note, sizeof note, base);
-	msg("%s: reconnected to %s after %u attempt%s in %lld ms%s", s->dev,
-	    s->what, attempts, attempts == 1 ? "" : "s",
-	    (long long)(now_ms() - start), note);
+	say_reconnected(s, attempts, start, base);
 	return EXIT_OK;
 }
 

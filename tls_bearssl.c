@@ -412,16 +412,34 @@ static int load_credentials(const struct tls_options *o)
 
 /* TLS 1.2, ECDHE with ECDSA or RSA signatures, AES-GCM and ChaCha20-Poly1305:
  * what GnuTLS servers choose by default, and nothing else to carry. */
+/* The suites offered, in order of preference: each with its name for
+ * messages, its kernel cipher and the PRF of its key expansion (kTLS). */
+static const struct suite {
+	const char *name;
+	br_tls_prf_impl prf;
+	uint16_t id;
+	enum ktls_cipher cipher;
+} suites[] = {
+	{ "ECDHE-ECDSA-AES128-GCM", br_tls12_sha256_prf,
+	  BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, KTLS_AES_128_GCM },
+	{ "ECDHE-RSA-AES128-GCM", br_tls12_sha256_prf,
+	  BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, KTLS_AES_128_GCM },
+	{ "ECDHE-ECDSA-AES256-GCM", br_tls12_sha384_prf,
+	  BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, KTLS_AES_256_GCM },
+	{ "ECDHE-RSA-AES256-GCM", br_tls12_sha384_prf,
+	  BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, KTLS_AES_256_GCM },
+	{ "ECDHE-ECDSA-CHACHA20-POLY1305", br_tls12_sha256_prf,
+	  BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, KTLS_CHACHA20_POLY1305 },
+	{ "ECDHE-RSA-CHACHA20-POLY1305", br_tls12_sha256_prf,
+	  BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, KTLS_CHACHA20_POLY1305 },
+};
+#define NSUITES (sizeof suites / sizeof suites[0])
+
 static void client_profile(void)
 {
-	static const uint16_t suites[] = {
-		BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-		BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-		BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-		BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-		BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-		BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-	};
+	uint16_t ids[NSUITES];
+	for (size_t i = 0; i < NSUITES; i++)
+		ids[i] = suites[i].id;
 	static const br_hash_class *const hashes[] = {
 		&br_sha1_vtable, &br_sha224_vtable, &br_sha256_vtable,
 		&br_sha384_vtable, &br_sha512_vtable,
@@ -431,7 +449,7 @@ static void client_profile(void)
 
 	br_ssl_client_zero(cc);
 	br_ssl_engine_set_versions(&cc->eng, BR_TLS12, BR_TLS12);
-	br_ssl_engine_set_suites(&cc->eng, suites, sizeof suites / sizeof suites[0]);
+	br_ssl_engine_set_suites(&cc->eng, ids, NSUITES);
 	br_ssl_engine_set_ec(&cc->eng, br_ec_get_default());
 	br_ssl_engine_set_rsavrfy(&cc->eng, br_rsa_pkcs1_vrfy_get_default());
 	br_ssl_engine_set_ecdsa(&cc->eng, br_ecdsa_vrfy_asn1_get_default());
@@ -651,41 +669,19 @@ int tls_read(uint8_t *buf, size_t len, size_t *got, int64_t deadline)
 
 /* ---- kernel TLS --------------------------------------------------------------- */
 
-/* The kernel cipher for BearSSL's suite, and the PRF hash it uses. */
-static int ktls_suite(uint16_t suite, enum ktls_cipher *c, br_tls_prf_impl *prf)
+/* The negotiated suite's row of 'suites', or NULL. */
+static const struct suite *current_suite(void)
 {
-	switch (suite) {
-	case BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256:
-	case BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256:
-		*c = KTLS_AES_128_GCM;
-		*prf = br_tls12_sha256_prf;
-		return 0;
-	case BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384:
-	case BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384:
-		*c = KTLS_AES_256_GCM;
-		*prf = br_tls12_sha384_prf;
-		return 0;
-	case BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256:
-	case BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256:
-		*c = KTLS_CHACHA20_POLY1305;
-		*prf = br_tls12_sha256_prf;
-		return 0;
-	default:
-		return -1;
-	}
+	for (size_t i = 0; i < NSUITES; i++)
+		if (suites[i].id == S->cc.eng.session.cipher_suite)
+			return &suites[i];
+	return NULL;
 }
 
 const char *tls_suite_name(void)
 {
-	switch (S->cc.eng.session.cipher_suite) {
-	case BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: return "ECDHE-ECDSA-AES128-GCM";
-	case BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: return "ECDHE-RSA-AES128-GCM";
-	case BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: return "ECDHE-ECDSA-AES256-GCM";
-	case BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: return "ECDHE-RSA-AES256-GCM";
-	case BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: return "ECDHE-ECDSA-CHACHA20-POLY1305";
-	case BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: return "ECDHE-RSA-CHACHA20-POLY1305";
-	default: return "TLS";
-	}
+	const struct suite *su = current_suite();
+	return su ? su->name : "TLS";
 }
 
 /* Is the engine at a record boundary with nothing buffered either way?
@@ -706,14 +702,14 @@ static bool engine_idle(br_ssl_engine_context *eng)
 int tls_to_kernel(int fd, char *why, size_t size)
 {
 	br_ssl_engine_context *eng = &S->cc.eng;
-	enum ktls_cipher c;
-	br_tls_prf_impl prf;
+	const struct suite *su = current_suite();
 	uint8_t kb[2 * 32 + 2 * 12];
-	if (ktls_suite(eng->session.cipher_suite, &c, &prf)) {
+	if (!su) {
 		snprintf(why, size, "cipher suite 0x%04x has no kernel "
 			 "implementation", eng->session.cipher_suite);
 		return 1;
 	}
+	enum ktls_cipher c = su->cipher;
 	if (!engine_idle(eng)) {
 		snprintf(why, size, "the TLS engine holds unsent or unread data");
 		return 1;
@@ -723,7 +719,7 @@ int tls_to_kernel(int fd, char *why, size_t size)
 	size_t kl = ktls_key_len(c), il = ktls_iv_len(c);
 	br_tls_prf_seed_chunk seed[2] = {
 		{ eng->server_random, 32 }, { eng->client_random, 32 } };
-	prf(kb, 2 * kl + 2 * il, eng->session.master_secret,
+	su->prf(kb, 2 * kl + 2 * il, eng->session.master_secret,
 	    sizeof eng->session.master_secret, "key expansion", 2, seed);
 	const uint8_t *ckey = kb, *skey = kb + kl;
 	const uint8_t *civ = kb + 2 * kl, *siv = civ + il;
