@@ -16,9 +16,10 @@ TLS ?= 1
 NBDC_OUT ?= nbdc
 BEARSSL_DIR ?= build/bearssl
 SRCS_CORE := nbdc.c boot_cmdline.c nbdtab.c nego.c net.c session.c attach.c \
-             supervise.c protect.c kernel_ioctl.c kernel_netlink.c genl.c ktls.c status.c bootargs.c
+             supervise.c protect.c kernel_ioctl.c kernel_netlink.c genl.c ktls.c status.c bootargs.c \
+             text.c resolve.c
 HDRS := nbd_proto.h nego.h net.h session.h attach.h supervise.h kernel.h genl.h ktls.h \
-        status.h tls.h x509_der.h bootargs.h opts.h
+        status.h tls.h x509_der.h bootargs.h opts.h text.h resolve.h
 ifeq ($(TLS),1)
 SRCS := $(SRCS_CORE) tls_bearssl.c x509_der.c
 TLS_CFLAGS := -I$(BEARSSL_DIR)/include
@@ -55,21 +56,21 @@ build/nbdc-alloc: $(SRCS) $(HDRS) $(TLS_LIBS) | $(STAMP)
 build/bearssl/lib/libbearssl.a: mk/bearssl.sh | $(STAMP)
 	@sh mk/bearssl.sh
 
-build/test_nego: tests/test_nego.c nego.c nego.h nbd_proto.h | $(STAMP)
-	$(CC_HOST) $(CPPFLAGS) -O1 -g $(WARN) -I. -o $@ tests/test_nego.c nego.c
+build/test_nego: tests/test_nego.c nego.c nego.h nbd_proto.h text.c text.h | $(STAMP)
+	$(CC_HOST) $(CPPFLAGS) -O1 -g $(WARN) -I. -o $@ tests/test_nego.c nego.c text.c
 
 # Sanitizer builds (glibc is fine for these): unit tests and the whole
 # client under AddressSanitizer + UndefinedBehaviorSanitizer.
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-build/test_nego_asan: tests/test_nego.c nego.c nego.h nbd_proto.h | $(STAMP)
-	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_nego.c nego.c
+build/test_nego_asan: tests/test_nego.c nego.c nego.h nbd_proto.h text.c text.h | $(STAMP)
+	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_nego.c nego.c text.c
 build/nbdc-asan: $(SRCS_CORE) tls_none.c $(HDRS) | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -o $@ $(SRCS_CORE) tls_none.c
 
 # backoff_ms lives in supervise.c; the test stubs the kernel calls.
-build/test_genl: tests/test_genl.c genl.c genl.h supervise.c supervise.h status.c tls_none.c | $(STAMP)
+build/test_genl: tests/test_genl.c genl.c genl.h supervise.c supervise.h status.c text.c tls_none.c | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. \
-		-o $@ tests/test_genl.c genl.c supervise.c status.c tls_none.c
+		-o $@ tests/test_genl.c genl.c supervise.c status.c text.c tls_none.c
 
 build/nbdbench: bench/nbdbench.c | $(STAMP)
 	$(CC_MUSL) -O2 -static -s $(WARN) -o $@ bench/nbdbench.c
@@ -86,9 +87,9 @@ build/test_x509: tests/test_x509.c x509_der.c x509_der.h | $(STAMP)
 
 # libFuzzer: arbitrary server byte streams into the handshake engine.
 FUZZ_SECONDS ?= 60
-build/fuzz_nego: tests/fuzz/fuzz_nego.c nego.c nego.h nbd_proto.h | $(STAMP)
+build/fuzz_nego: tests/fuzz/fuzz_nego.c nego.c nego.h nbd_proto.h text.c text.h | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_nego.c nego.c
+		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_nego.c nego.c text.c
 build/fuzz_x509: tests/fuzz/fuzz_x509.c x509_der.c x509_der.h | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_x509.c x509_der.c
@@ -96,18 +97,29 @@ build/fuzz_bootargs: tests/fuzz/fuzz_bootargs.c bootargs.c bootargs.h | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_bootargs.c bootargs.c
 # The PEM loaders (trust anchors, chain, key), compiled with tls_bearssl.c.
-build/fuzz_pem: tests/fuzz/fuzz_pem.c tls_bearssl.c status.c x509_der.c ktls.c $(TLS_LIBS) | $(STAMP)
+build/fuzz_pem: tests/fuzz/fuzz_pem.c tls_bearssl.c status.c text.c x509_der.c ktls.c $(TLS_LIBS) | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN) -I. $(TLS_CFLAGS) -o $@ \
-		tests/fuzz/fuzz_pem.c status.c x509_der.c ktls.c $(TLS_LIBS)
-fuzz: build/fuzz_nego build/fuzz_x509 build/fuzz_bootargs build/fuzz_pem
+		tests/fuzz/fuzz_pem.c status.c text.c x509_der.c ktls.c $(TLS_LIBS)
+# What a server says after STARTTLS, through BearSSL with our profile.
+build/fuzz_tls: tests/fuzz/fuzz_tls.c tls_bearssl.c status.c text.c x509_der.c ktls.c $(TLS_LIBS) | $(STAMP)
+	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $(WARN) -I. $(TLS_CFLAGS) -o $@ \
+		tests/fuzz/fuzz_tls.c status.c text.c x509_der.c ktls.c $(TLS_LIBS)
+build/fuzz_dns: tests/fuzz/fuzz_dns.c resolve.c resolve.h status.c text.c | $(STAMP)
+	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_dns.c \
+		resolve.c status.c text.c
+FUZZERS := build/fuzz_nego build/fuzz_x509 build/fuzz_bootargs build/fuzz_pem \
+	   build/fuzz_tls build/fuzz_dns
+fuzz: $(FUZZERS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
 
 # Static analysis, configured by .clang-tidy and the flags below.
 lint: | $(STAMP)
 	@sh tests/lint.sh
 
-check: nbdc build/nbdc-alloc build/test_genl build/test_nego build/test_nego_asan build/nbdc-asan build/test_x509 build/test_bootargs build/fuzz_nego build/fuzz_x509 build/fuzz_bootargs build/fuzz_pem
+check: nbdc build/nbdc-alloc build/test_genl build/test_nego build/test_nego_asan build/nbdc-asan build/test_x509 build/test_bootargs $(FUZZERS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/run-all.sh
 
 unit: build/test_nego

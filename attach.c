@@ -21,6 +21,7 @@
 #include "nbd_proto.h"
 #include "status.h"
 #include "supervise.h"
+#include "text.h"
 #include "tls.h"
 
 #define PUMP_STACK ((size_t)64 * 1024)
@@ -387,7 +388,7 @@ static int attach_ioctl(const struct opts *o, struct session *s,
 int attach_export(const struct opts *o, struct session *s, int sock,
 		  const char **dev)
 {
-	static char what[NBD_MAX_STRING + 300], backend[NBD_MAX_STRING + 300];
+	static char what[NBDC_BACKEND_MAX + 16], backend[NBDC_BACKEND_MAX];
 	const struct nego_result r = *session_result();
 	uint32_t bs;
 	int code = choose_block_size(o, &r, s->peer, &bs);
@@ -405,7 +406,9 @@ int attach_export(const struct opts *o, struct session *s, int sock,
 		snprintf(what, sizeof what, "%s export '%s'", s->peer, o->name);
 	else
 		snprintf(what, sizeof what, "%s", s->peer);
-	snprintf(backend, sizeof backend, "%s/%s", s->peer, o->name);
+	static char full[sizeof s->peer + 1 + NBD_MAX_STRING + 1];
+	snprintf(full, sizeof full, "%s/%s", s->peer, o->name); /* fits */
+	text_abbrev(backend, sizeof backend, full);
 	struct attach a = {
 		.dev = o->dev, .sock = sock, .socks = { sock }, .nsocks = 1,
 		.blksize = bs, .size = o->size_override ? o->size_override : r.size,

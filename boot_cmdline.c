@@ -4,6 +4,7 @@
  * root-path found for nbdroot=dhcp.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,8 +61,8 @@ static int apply_nbdopt(struct opts *o, char *item)
 static int apply_nbdopts(struct opts *o, char *opts)
 {
 	for (char *item = strtok(opts, ","); item; item = strtok(NULL, ",")) {
-		char copy[256];
-		snprintf(copy, sizeof copy, "%s", item);
+		char copy[BOOTARGS_VALUE_MAX];
+		snprintf(copy, sizeof copy, "%s", item); /* fits: from opts */
 		if (apply_nbdopt(o, item)) {
 			msg("NBDOPTS: cannot use '%s': expected timeout=SEC, bs=N, "
 			    "readonly, tls, cacert=FILE, tls-hostname=NAME, "
@@ -74,53 +75,77 @@ static int apply_nbdopts(struct opts *o, char *opts)
 	return EXIT_OK;
 }
 
-/* Read a small text file whole (NUL-terminated); false if unreadable. */
+/* Read a small text file whole (NUL-terminated); false if unreadable,
+ * or (errno EFBIG) larger than 'size' - 1 bytes: never a part of it. */
 static bool read_text(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	ssize_t n = read(fd, buf, size - 1);
+	size_t n = 0;
+	ssize_t r = 0;
+	while (n < size && (r = read(fd, buf + n, size - n)) > 0)
+		n += (size_t)r;
 	close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	return n >= 0;
+	if (r < 0)
+		return false;
+	if (n >= size) {
+		errno = EFBIG;
+		return false;
+	}
+	buf[n] = 0;
+	return true;
 }
 
 /* The DHCP root-path: $ROOTPATH, or ROOTPATH= in the /run/net-IFACE.conf
  * that initramfs-tools' ipconfig writes, or new_root_path= in dracut's
- * /tmp/net.IFACE.dhcpopts. */
-static bool dhcp_rootpath(char *out, size_t size)
+ * /tmp/net.IFACE.dhcpopts.  A value longer than 'size' - 1 is refused with
+ * a message (and *bad set), never cut. */
+static bool set_rootpath(char *out, size_t size, const char *v,
+			 const char *from, bool *bad)
+{
+	if (strlen(v) >= size) {
+		msg("the DHCP root-path in %s is %zu bytes long; at most %zu "
+		    "are accepted", from, strlen(v), size - 1);
+		*bad = true;
+		return false;
+	}
+	memcpy(out, v, strlen(v) + 1);
+	return true;
+}
+
+static bool dhcp_rootpath(char *out, size_t size, bool *bad)
 {
 	static const struct { const char *dir, *prefix, *suffix, *key; } src[] = {
 		{ "/run", "net-", ".conf", "ROOTPATH=" },
 		{ "/tmp", "net.", ".dhcpopts", "new_root_path=" },
 	};
 	const char *env = getenv("ROOTPATH");
-	if (env && *env) {
-		snprintf(out, size, "%s", env);
-		return true;
-	}
+	if (env && *env)
+		return set_rootpath(out, size, env, "$ROOTPATH", bad);
 	for (size_t i = 0; i < sizeof src / sizeof src[0]; i++) {
 		DIR *d = opendir(src[i].dir);
 		struct dirent *e;
-		char path[600], text[4096];
+		char path[600], text[16384];
 		while (d && (e = readdir(d))) {
 			size_t n = strlen(e->d_name), sl = strlen(src[i].suffix);
 			if (strncmp(e->d_name, src[i].prefix, strlen(src[i].prefix)) != 0 ||
 			    n < sl || strcmp(e->d_name + n - sl, src[i].suffix) != 0)
 				continue;
 			snprintf(path, sizeof path, "%s/%s", src[i].dir, e->d_name);
-			char *v = read_text(path, text, sizeof text) ?
-				  strstr(text, src[i].key) : NULL;
+			bool read = read_text(path, text, sizeof text);
+			if (!read && errno == EFBIG)
+				msg("%s: larger than %zu bytes; not read", path,
+				    sizeof text - 1);
+			char *v = read ? strstr(text, src[i].key) : NULL;
 			if (!v)
 				continue;
 			v += strlen(src[i].key);
 			v += strspn(v, "'\"");
 			v[strcspn(v, "'\"\n")] = 0;
 			if (*v) {
-				snprintf(out, size, "%s", v);
 				closedir(d);
-				return true;
+				return set_rootpath(out, size, v, path, bad);
 			}
 		}
 		if (d)
@@ -132,9 +157,13 @@ static bool dhcp_rootpath(char *out, size_t size)
 /* Turn the kernel command line into options for an attach. */
 int from_cmdline(struct opts *o, struct boot_spec *b)
 {
-	char line[4096], err[1600];
+	static char line[BOOTARGS_LINE_MAX + 2], err[BOOTARGS_LINE_MAX + 512];
 	if (!read_text(o->cmdline_file, line, sizeof line)) {
-		msg_errno("cannot read %s", o->cmdline_file);
+		if (errno == EFBIG)
+			msg("%s is longer than a kernel command line can be (%d "
+			    "bytes); not read", o->cmdline_file, BOOTARGS_LINE_MAX);
+		else
+			msg_errno("cannot read %s", o->cmdline_file);
 		return EXIT_USAGE;
 	}
 	int r = bootargs_parse(line, b, err, sizeof err);
@@ -146,10 +175,12 @@ int from_cmdline(struct opts *o, struct boot_spec *b)
 	if (r)
 		return EXIT_USAGE;
 	if (b->dhcp) {
-		char rootpath[1400];
-		if (!dhcp_rootpath(rootpath, sizeof rootpath)) {
-			msg("nbdroot=dhcp, but no DHCP root-path was found "
-			    "($ROOTPATH, /run/net-*.conf, /tmp/net.*.dhcpopts)");
+		static char rootpath[BOOTARGS_VALUE_MAX];
+		bool bad = false;
+		if (!dhcp_rootpath(rootpath, sizeof rootpath, &bad)) {
+			if (!bad)
+				msg("nbdroot=dhcp, but no DHCP root-path was found "
+				    "($ROOTPATH, /run/net-*.conf, /tmp/net.*.dhcpopts)");
 			return EXIT_USAGE;
 		}
 		if (bootargs_rootpath(rootpath, b, err, sizeof err)) {

@@ -4,11 +4,16 @@
 
 #include "bootargs.h"
 
+/* Set when a value was refused for its length: bad() then says so. */
+static size_t overlong;
+
 /* Copy 'len' bytes of 'src' into a field; false when it does not fit. */
 static bool field(char *dst, size_t size, const char *src, size_t len)
 {
-	if (len >= size)
+	if (len >= size) {
+		overlong = size - 1;
 		return false;
+	}
 	memcpy(dst, src, len);
 	dst[len] = 0;
 	return true;
@@ -27,7 +32,13 @@ static bool all_digits(const char *s, size_t len)
 static int bad(char *err, size_t errlen, const char *what, const char *text,
 	       const char *expected)
 {
-	snprintf(err, errlen, "malformed %s'%s': expected %s", what, text, expected);
+	if (overlong)
+		snprintf(err, errlen, "%s'%s': a part of it is too long (this "
+			 "part may have at most %zu bytes)", what, text, overlong);
+	else
+		snprintf(err, errlen, "malformed %s'%s': expected %s", what,
+			 text, expected);
+	overlong = 0;
 	return -1;
 }
 
@@ -39,8 +50,8 @@ static bool set_dev(struct boot_spec *b, const char *v, size_t len)
 		       strncmp(v + 5, "nbd", 3) == 0;
 	if (len < 4 || strncmp(v, "nbd", 3) != 0 || !all_digits(v + 3, len - 3))
 		return false;
-	snprintf(b->dev, sizeof b->dev, "/dev/%.*s", (int)len, v);
-	return true;
+	memcpy(b->dev, "/dev/", 5);
+	return field(b->dev + 5, sizeof b->dev - 5, v, len);
 }
 
 /* HOST part, bracketed IPv6 allowed; *rest points after it. */
@@ -145,43 +156,60 @@ int bootargs_rootpath(const char *rp, struct boot_spec *b, char *err, size_t err
 }
 
 /* The value of parameter 'key' ("nbdroot=") in 'line', copied to 'out';
- * the last occurrence wins, as in the kernel. */
-static bool param(const char *line, const char *key, char *out, size_t size)
+ * the last occurrence wins, as in the kernel.  1 found, 0 not, -1 too
+ * long for 'out' (never cut: a cut NBDOPTS could lose ",tls"). */
+static int param(const char *line, const char *key, char *out, size_t size)
 {
-	bool found = false;
+	int found = 0;
 	size_t klen = strlen(key);
 	for (const char *p = line; *p;) {
 		p += strspn(p, " \t\n");
 		size_t n = strcspn(p, " \t\n");
-		if (n >= klen && !strncmp(p, key, klen)) {
-			found = true;
-			field(out, size, p + klen, n - klen < size ? n - klen : size - 1);
-		}
+		if (n >= klen && !strncmp(p, key, klen))
+			found = field(out, size, p + klen, n - klen) ? 1 : -1;
 		p += n;
 	}
 	return found;
 }
 
+static int too_long(char *err, size_t errlen, const char *key, size_t max)
+{
+	snprintf(err, errlen, "the value of %s is too long: at most %zu bytes "
+		 "are accepted", key, max);
+	overlong = 0;
+	return -1;
+}
+
 int bootargs_parse(const char *line, struct boot_spec *b, char *err, size_t errlen)
 {
-	char root[1400] = "", v[1400] = "", dev[64] = "";
+	static char root[BOOTARGS_VALUE_MAX], v[BOOTARGS_VALUE_MAX];
+	char dev[64] = "";
+	int r;
 	memset(b, 0, sizeof *b);
-	param(line, "root=", root, sizeof root);
+	root[0] = v[0] = 0;
+	overlong = 0;
+	if (param(line, "root=", root, sizeof root) < 0)
+		return too_long(err, errlen, "root=", sizeof root - 1);
 	if (!strncmp(root, "nbd:", 4)) {
 		b->source = "root=";
 		return parse_dracut(b, root + 4, err, errlen);
 	}
-	if (param(line, "netroot=", v, sizeof v) && !strncmp(v, "nbd:", 4)) {
+	if ((r = param(line, "netroot=", v, sizeof v)) < 0)
+		return too_long(err, errlen, "netroot=", sizeof v - 1);
+	if (r && !strncmp(v, "nbd:", 4)) {
 		b->source = "netroot=";
 		return parse_dracut(b, v + 4, err, errlen);
 	}
-	if (!param(line, "nbdroot=", v, sizeof v))
+	if ((r = param(line, "nbdroot=", v, sizeof v)) < 0)
+		return too_long(err, errlen, "nbdroot=", sizeof v - 1);
+	if (!r)
 		return 1;
 	b->source = "nbdroot=";
 	if (parse_debian(b, v, err, errlen))
 		return -1;
-	if (param(line, "nbddev=", dev, sizeof dev) && !b->dev[0] &&
-	    !set_dev(b, dev, strlen(dev)))
+	if ((r = param(line, "nbddev=", dev, sizeof dev)) < 0)
+		return too_long(err, errlen, "nbddev=", sizeof dev - 1);
+	if (r && !b->dev[0] && !set_dev(b, dev, strlen(dev)))
 		return bad(err, errlen, "nbddev=", dev, "nbdX or /dev/nbdX");
 	if (!strncmp(root, "/dev/nbd", 8)) {
 		size_t n = 5 + 3 + strspn(root + 8, "0123456789");

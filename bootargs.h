@@ -19,15 +19,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The longest kernel command line (COMMAND_LINE_SIZE is at most 4096 on
+ * every architecture), and so the longest value of one parameter. */
+#define BOOTARGS_LINE_MAX  4096
+#define BOOTARGS_VALUE_MAX BOOTARGS_LINE_MAX
+
+/* Every field holds the most its format allows, or the value is refused
+ * with a message naming it: nothing is cut. */
 struct boot_spec {
-	char host[256];
+	char host[256];      /* a DNS name has at most 253 bytes */
 	char port[16];       /* "" means the default */
-	char name[1024];     /* export name */
+	char name[4097];     /* export name: the protocol's 4096 at most */
 	char dev[64];        /* /dev/nbdX to attach; "" means /dev/nbd0 */
 	char mount[64];      /* what to mount when root=/dev/nbdXpN said so */
 	char fstype[32];
-	char rootflags[256];
-	char opts[1024];     /* NBDOPTS: comma-separated */
+	char rootflags[1024];
+	char opts[BOOTARGS_VALUE_MAX]; /* NBDOPTS: comma-separated */
 	bool dhcp;           /* server and export come from DHCP root-path */
 	const char *source;  /* "root=nbd:", "netroot=", "nbdroot=" */
 };

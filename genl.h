@@ -14,7 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GENL_MSG_MAX 1024   /* our requests: a handful of attributes */
+/* Our largest request is NBD_CMD_CONNECT: a handful of numbers, up to 16
+ * sockets and the backend identifier (kernel_netlink.c checks the sum at
+ * compile time). */
+#define GENL_MSG_MAX 1024
 #define GENL_RECV_MAX 8192  /* the kernel's answers and events */
 #define GENL_ATTR_MAX 16    /* highest attribute type we look at */
 #define GENL_NEST_MAX 4

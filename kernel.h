@@ -31,6 +31,12 @@
 #define KERNEL_MAX_BLOCK 4096U
 
 #define NBDC_MAX_CONNS 16
+/* The backend identifier "PEER/EXPORT" that CONNECT sets and RECONFIGURE
+ * must repeat, shown in /sys/block/nbdX/backend.  The kernel prints it with
+ * sprintf() into one page, so it must stay well under 4 KiB whatever the
+ * export name (up to 4096 bytes): a longer one is abbreviated with a hash
+ * of the whole (text_abbrev), never sent as it is. */
+#define NBDC_BACKEND_MAX 512
 
 /* With -p on the ioctl path: get a new kernel-ready socket after the
  * connection died (the supervisor's reconnect loop); NULL: no persistence. */

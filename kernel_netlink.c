@@ -41,6 +41,23 @@ enum { NBD_CMD_CONNECT = 1, NBD_CMD_DISCONNECT, NBD_CMD_RECONFIGURE,
 
 static struct genl_msg req; /* one request at a time, never on the stack */
 
+/* NBD_CMD_CONNECT at its largest: netlink and genetlink headers (20),
+ * index (8), five u64 attributes (12 each), the socket list (4 + 12 per
+ * socket, each in a nest of 4), the backend identifier (4 + its bytes,
+ * rounded up).  It must fit whatever the user named. */
+_Static_assert(GENL_MSG_MAX >= 20 + 8 + 5 * 12 + 4 + NBDC_MAX_CONNS * 16 +
+	       4 + NBDC_BACKEND_MAX + 3, "GENL_MSG_MAX too small for CONNECT");
+
+/* Our own failure to build a request is ours to name, not the kernel's. */
+static int built(const struct genl_msg *m, const char *what)
+{
+	if (!m->overflow)
+		return 0;
+	msg("internal error: the %s request does not fit in %d bytes",
+	    what, GENL_MSG_MAX);
+	return -1;
+}
+
 static int nbd_genl(struct genl *g)
 {
 	return genl_open(g, NBD_FAMILY, NBD_MCAST);
@@ -121,6 +138,10 @@ int kernel_attach_netlink(const struct attach *a, int *index)
 		genl_put_str(&req, NBD_ATTR_BACKEND_IDENTIFIER, a->backend);
 	put_sockets(&req, a->socks, a->nsocks);
 	int got = -1;
+	if (built(&req, "NBD_CMD_CONNECT")) {
+		genl_close(&g);
+		return EXIT_SYSTEM;
+	}
 	err = genl_call(&g, &req, on_connect, &got);
 	genl_close(&g);
 	if (err) {
@@ -156,7 +177,7 @@ static int request(uint8_t cmd, int index, const char *backend,
 		genl_put_str(&req, NBD_ATTR_BACKEND_IDENTIFIER, backend);
 	if (n)
 		put_sockets(&req, socks, n);
-	err = genl_call(&g, &req, fn, ctx);
+	err = built(&req, "netlink") ? -EMSGSIZE : genl_call(&g, &req, fn, ctx);
 	genl_close(&g);
 	return err;
 }

@@ -17,6 +17,7 @@
 #include "kernel.h"
 #include "nbd_proto.h"
 #include "nego.h"
+#include "resolve.h"
 #include "attach.h"
 #include "session.h"
 #include "status.h"
@@ -76,9 +77,8 @@ static const char usage_text[] =
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "nbdc: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n%s", usage_text);
+	msg(fmt, arg); /* escaped there: arg may come from outside */
+	fputs(usage_text, stderr);
 	return EXIT_USAGE;
 }
 
@@ -195,8 +195,8 @@ static const char *dev_path(const char *s)
 {
 	static char buf[2][64];
 	static int i;
-	if (s[0] == '/' || !is_nbd_name(s))
-		return s;
+	if (s[0] == '/' || !is_nbd_name(s) || strlen(s) + 6 > sizeof buf[0])
+		return s; /* as given: opening it will say what is wrong */
 	snprintf(buf[i & 1], sizeof buf[0], "/dev/%s", s);
 	return buf[i++ & 1];
 }
@@ -330,6 +330,46 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	return parse_positional(o, argc, argv);
 }
 
+/* The settings every source (argv, nbdtab, the kernel command line and
+ * NBDOPTS) produced, checked once, before anything is connected: a value
+ * that cannot work is a usage error at once, never retried, never cut. */
+static int check_opts(const struct opts *o)
+{
+	const struct tls_options *t = &o->tlso;
+	const char *const files[][2] = { { "--cacert", t->cafile },
+		{ "--cert", t->certfile }, { "--key", t->keyfile } };
+	if (o->unix_path && strlen(o->unix_path) > 107) /* sun_path */
+		return usage_error("Unix socket path is longer than 107 bytes: "
+				   "%.80s...", o->unix_path);
+	if (!o->unix_path && o->host && !*o->host)
+		return usage_error("%s", "empty HOST");
+	if (!o->unix_path && o->host && strlen(o->host) > HOST_NAME_MAX_LEN)
+		return usage_error("HOST is longer than a host name can be "
+				   "(253 bytes): %.80s...", o->host);
+	if (!o->unix_path && number(o->port, 1, 65535) < 0)
+		return usage_error("bad port '%s': expected a number from 1 to "
+				   "65535", o->port);
+	if (!o->tls)
+		return EXIT_OK;
+	/* An empty identity would check nothing: refuse it, wherever from. */
+	if (t->hostname && !*t->hostname)
+		return usage_error("%s", "empty --tls-hostname: it would "
+				   "disable the check of the server's name");
+	if (t->hostname && strlen(t->hostname) > HOST_NAME_MAX_LEN)
+		return usage_error("--tls-hostname is longer than a host name "
+				   "can be (253 bytes): %.80s...", t->hostname);
+	if (t->pin && !*t->pin)
+		return usage_error("%s", "empty --pin");
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+		if (files[i][1] && !*files[i][1])
+			return usage_error("empty file name for %s", files[i][0]);
+	if (o->unix_path && !t->hostname && !t->pin)
+		return usage_error("%s", "TLS over a Unix socket has no host "
+				   "name to check: give --tls-hostname NAME "
+				   "or --pin");
+	return EXIT_OK;
+}
+
 static void print_export(void *ctx, const char *name, const char *desc)
 {
 	(void)ctx;
@@ -411,6 +451,8 @@ int main(int argc, char **argv)
 	if (o.action == ACT_CMDLINE && (code = from_cmdline(&o, &boot)))
 		return code;
 	persist_defaults(&o); /* NBDOPTS may have said -p */
+	if (o.action <= ACT_INFO && (code = check_opts(&o)))
+		return code;
 	if (o.action == ACT_CHECK)
 		return check(o.check_dev);
 	if (o.action == ACT_DISCONNECT)

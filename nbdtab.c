@@ -119,14 +119,18 @@ int nbdtab(struct opts *o, const char *devname)
 			msg("%s:%d: expected DEVICE HOST EXPORT [OPTIONS]", path, lineno);
 			return EXIT_USAGE;
 		}
+		if (strlen(want) + 6 > sizeof dev) {
+			msg("%s:%d: device name too long: %s", path, lineno, want);
+			return EXIT_USAGE;
+		}
 		snprintf(dev, sizeof dev, "/dev/%s", want);
 		o->dev = dev;
 		o->host = f[1];
 		o->name = f[2];
 		for (char *opt = f[3] ? strtok(f[3], ",") : NULL; opt;
 		     opt = strtok(NULL, ",")) {
-			char copy[256];
-			snprintf(copy, sizeof copy, "%s", opt);
+			char copy[sizeof text];
+			snprintf(copy, sizeof copy, "%s", opt); /* fits */
 			if (!nbdtab_option(o, opt)) {
 				msg("%s:%d: unknown or malformed option '%s'", path,
 				    lineno, copy);

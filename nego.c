@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "nego.h"
+#include "text.h"
 
 enum state {
 	ST_GREETING,          /* NBDMAGIC + IHAVEOPT or oldstyle magic */
@@ -111,15 +112,11 @@ void nbd_flags_str(uint16_t flags, char *buf, size_t size)
 
 /* ---- small helpers ----------------------------------------------------- */
 
-/* Copy server text, replacing control characters so it cannot drive the
- * terminal it is printed on. 'len' must be at most NBD_MAX_STRING. */
+/* Server text into a buffer of NBD_MAX_STRING + 1, escaped so it cannot
+ * drive the terminal it is printed on (text.h). */
 static void copy_text(char *dst, const uint8_t *src, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = src[i];
-		dst[i] = (char)(c < 0x20 || c == 0x7f ? (uint8_t)'?' : c);
-	}
-	dst[len] = 0;
+	text_escape(dst, NBD_MAX_STRING + 1, src, len);
 }
 
 static void fail(struct nego *n, enum nego_error e, const char *fmt, ...)
@@ -130,8 +127,10 @@ static void fail(struct nego *n, enum nego_error e, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	/* clang-analyzer 14 misreads va_start here (valist false positive). */
-	vsnprintf(n->msg, sizeof n->msg, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+	int w = vsnprintf(n->msg, sizeof n->msg, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
 	va_end(ap);
+	if (w >= (int)sizeof n->msg) /* say so rather than cut silently */
+		memcpy(n->msg + sizeof n->msg - 4, "...", 4);
 	n->error = e;
 	n->state = ST_FAILED;
 	n->status = NEGO_FAILED;
@@ -320,13 +319,13 @@ static void on_rep_error(struct nego *n, const uint8_t *data, size_t len)
 {
 	uint32_t type = n->rep.type;
 	unsigned i = rep_error_index(type);
-	char label[NBD_MAX_STRING + 16], said[NBD_MAX_STRING + 32] = "";
+	char label[NBD_MAX_STRING + 16], said[TEXT_ESCAPED_MAX(NBD_MAX_STRING) + 32] = "";
 
 	if (type == NBD_REP_ERR_UNSUP && n->opt == NBD_OPT_GO)
 		return send_export_name(n);
 	if (len) {
-		char text[NBD_MAX_STRING + 1];
-		copy_text(text, data, len > NBD_MAX_STRING ? NBD_MAX_STRING : len);
+		char text[TEXT_ESCAPED_MAX(NBD_MAX_STRING)];
+		text_escape(text, sizeof text, data, len);
 		snprintf(said, sizeof said, " (server says: \"%s\")", text);
 	}
 	if (n->opt == NBD_OPT_STARTTLS)
@@ -340,6 +339,21 @@ static void on_rep_error(struct nego *n, const uint8_t *data, size_t len)
 			    type, said);
 	fail(n, NEGO_E_REFUSED, "%s: %s (%s to %s)%s", what, rep_errors[i].text,
 	     rep_errors[i].name, nbd_opt_name(n->opt), said);
+}
+
+static bool pow2(uint32_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+/* The rules of doc/proto.md ("Block size constraints"). */
+static bool block_sizes_ok(const struct nbd_block_size *b)
+{
+	bool min = pow2(b->min) && b->min <= 65536;
+	bool pref = pow2(b->pref) && b->pref >= 512 && b->pref >= b->min;
+	bool max = b->max == UINT32_MAX ||
+		   (min && b->max % b->min == 0 && b->max >= b->pref);
+	return min && pref && max;
 }
 
 /* NBD_REP_INFO: one item about the export; unknown items are ignored. */
@@ -375,6 +389,16 @@ static void on_rep_info(struct nego *n, const uint8_t *data, size_t len)
 	} else if (t == NBD_INFO_BLOCK_SIZE) {
 		n->res.bs = nbd_dec_block_size(data + 2);
 		n->res.have_block_size = true;
+		if (!block_sizes_ok(&n->res.bs))
+			return fail(n, NEGO_E_PROTOCOL, "the server's block size "
+				    "constraints break the protocol: minimum %"
+				    PRIu32 ", preferred %" PRIu32 ", maximum %"
+				    PRIu32 " (the minimum must be a power of two "
+				    "up to 64 KiB; the preferred a power of two, "
+				    "at least 512 and the minimum; the maximum a "
+				    "multiple of the minimum, at least the "
+				    "preferred, or 0xffffffff)", n->res.bs.min,
+				    n->res.bs.pref, n->res.bs.max);
 	}
 	expect(n, ST_REPLY_HDR, NBD_REP_HDR_LEN);
 }
@@ -555,7 +579,7 @@ void nego_eof(struct nego *n)
 {
 	if (n->status != NEGO_WANT_IO)
 		return;
-	if (n->state == ST_EXPORT_NAME_REPLY) {
+	if (n->state == ST_EXPORT_NAME_REPLY && n->in_have == 0) {
 		char label[NBD_MAX_STRING + 16];
 		return fail(n, NEGO_E_REFUSED, "%s: the server closed the "
 			    "connection after NBD_OPT_EXPORT_NAME (it does not "

@@ -5,17 +5,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "net.h"
+#include "resolve.h"
 #include "status.h"
 #include "tls.h"
 
@@ -44,8 +45,16 @@ static int connect_one(int fd, const struct sockaddr *sa, socklen_t len, int ms)
 	return err;
 }
 
+/* A port as given (checked by the command line already): 1..65535. */
+static int port_number(const char *port)
+{
+	char *end;
+	unsigned long v = strtoul(port, &end, 10);
+	return *port && !*end && v >= 1 && v <= 65535 ? (int)v : -1;
+}
+
 int net_resolve(const char *host, const char *port, const char *unix_path,
-		struct net_target *t, int *code)
+		int64_t deadline, struct net_target *t, int *code)
 {
 	t->n = 0;
 	t->host = unix_path ? unix_path : host;
@@ -55,7 +64,8 @@ int net_resolve(const char *host, const char *port, const char *unix_path,
 		struct sockaddr_un sun = { .sun_family = AF_UNIX };
 		size_t len = strlen(unix_path);
 		if (len >= sizeof sun.sun_path) {
-			msg("Unix socket path is too long: %s", unix_path);
+			msg("Unix socket path is too long (%zu bytes; at most %zu): "
+			    "%s", len, sizeof sun.sun_path - 1, unix_path);
 			*code = EXIT_USAGE;
 			return -1;
 		}
@@ -65,23 +75,25 @@ int net_resolve(const char *host, const char *port, const char *unix_path,
 		t->n = 1;
 		return 0;
 	}
-	struct addrinfo hints = { .ai_family = AF_UNSPEC,
-				  .ai_socktype = SOCK_STREAM }, *res, *ai;
-	/* No AI_ADDRCONFIG: in early boot only some interfaces are up. */
-	int gai = getaddrinfo(host, port, &hints, &res);
-	if (gai) {
-		msg("cannot resolve %s port %s: %s", host, port,
-		    gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
-		*code = EXIT_CONNECT;
+	int pn = port_number(port);
+	if (pn < 0) {
+		msg("bad port '%s': expected a number from 1 to 65535", port);
+		*code = EXIT_USAGE;
 		return -1;
 	}
-	for (ai = res; ai && t->n < NET_MAX_ADDRS; ai = ai->ai_next) {
-		if (ai->ai_addrlen > sizeof t->addr[0])
-			continue;
-		memcpy(&t->addr[t->n], ai->ai_addr, ai->ai_addrlen);
-		t->len[t->n++] = ai->ai_addrlen;
+	static struct resolved r;
+	char why[512];
+	enum resolve_status st = resolve_host(host, (uint16_t)pn, deadline, &r,
+					      why, sizeof why);
+	if (st != RESOLVE_OK) {
+		msg("cannot resolve %s: %s", host, why);
+		*code = st == RESOLVE_BADNAME ? EXIT_USAGE : EXIT_CONNECT;
+		return -1;
 	}
-	freeaddrinfo(res);
+	for (int i = 0; i < r.n && t->n < NET_MAX_ADDRS; i++) {
+		memcpy(&t->addr[t->n], &r.addr[i], r.len[i]);
+		t->len[t->n++] = r.len[i];
+	}
 	return 0;
 }
 
@@ -141,20 +153,15 @@ int net_connect_target(const struct net_target *t, int64_t deadline, int *code)
 	return fd;
 }
 
-int net_connect(const char *host, const char *port, const char *unix_path,
-		int64_t deadline, int *code)
-{
-	static struct net_target t;
-	if (net_resolve(host, port, unix_path, &t, code))
-		return -1;
-	return net_connect_target(&t, deadline, code);
-}
-
 /* Wait until fd is ready for 'events' or the deadline passes. */
 static int wait_fd(int fd, short events, int64_t deadline)
 {
 	struct pollfd p = { .fd = fd, .events = events };
 	for (;;) {
+		/* A peer that keeps sending must not keep us past the deadline:
+		 * it is checked before each wait, not only when poll times out. */
+		if (ms_left(deadline) == 0)
+			return ETIMEDOUT;
 		int r = poll(&p, 1, ms_left(deadline));
 		if (r > 0)
 			return 0;
@@ -260,6 +267,11 @@ int net_handshake(struct nego *n, int fd, int64_t deadline, const char *peer)
 		    "(stuck in %s; see --connect-timeout)", peer,
 		    nego_state_name(n));
 		return EXIT_TIMEOUT;
+	}
+	if (err && tls && *tls_failure()) { /* the TLS engine said why */
+		msg("%s: TLS failed during the handshake (%s): %s", peer,
+		    nego_state_name(n), tls_failure());
+		return EXIT_TLS;
 	}
 	if (err) {
 		msg("%s: connection failed during the handshake (%s%s): %s%s",

@@ -23,20 +23,14 @@ struct net_target {
 	bool is_unix;
 };
 
-/* Resolve HOST:PORT (or take the Unix socket path).  Returns 0, or -1
- * after printing why, with *code set to the exit code. */
+/* Resolve HOST:PORT (or take the Unix socket path) before 'deadline'.
+ * Returns 0, or -1 after printing why, with *code set to the exit code. */
 int net_resolve(const char *host, const char *port, const char *unix_path,
-		struct net_target *t, int *code);
+		int64_t deadline, struct net_target *t, int *code);
 
 /* Connect to the first address of 't' that answers; no heap.  Returns a
  * blocking socket, or -1 after printing why (*code set). */
 int net_connect_target(const struct net_target *t, int64_t deadline, int *code);
-
-/* Connect to HOST:PORT (every address HOST resolves to, in turn) or, when
- * unix_path is set, to that Unix socket.  Returns a blocking socket, or -1
- * after printing why; *code is set to the exit code. */
-int net_connect(const char *host, const char *port, const char *unix_path,
-		int64_t deadline, int *code);
 
 /* Drive the engine over 'fd' until it is done, fails, or the deadline
  * passes.  Returns EXIT_OK, or prints the cause and returns an exit code. */

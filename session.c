@@ -34,11 +34,13 @@ void session_name(struct session *s)
 }
 
 /* After a TLS handshake for an attach: let the kernel do TLS on the
- * socket (kTLS) when it can; say once why not.  Returns -1 when the
- * socket was spoiled half-way (connect again, without kTLS). */
+ * socket (kTLS) when it can; say once why not.  Returns 0 when the socket
+ * is usable (in the kernel's TLS or, untouched, for the pump: a server
+ * that takes one client must not see a second connection), -1 when it
+ * was spoiled half-way (connect again, without kTLS). */
 static int offload(struct session *s, int sock)
 {
-	char why[160];
+	char why[256];
 	s->ktls_on = false;
 	if (!s->ktls || !s->cfg.tls || s->cfg.mode != NEGO_ATTACH)
 		return 0;
@@ -50,7 +52,7 @@ static int offload(struct session *s, int sock)
 	msg("%s: kernel TLS not used (%s); TLS goes through nbdc's pump",
 	    s->peer, why);
 	s->ktls = false; /* the same answer next time: do not ask again */
-	return r;
+	return r < 0 ? -1 : 0; /* untouched: this connection goes to the pump */
 }
 
 /* One handshake over a fresh connection to the resolved target. */
@@ -79,10 +81,11 @@ int session_connect(struct session *s, int *sock)
 	unsigned delay = 1;
 	for (int n = 1;; n++) {
 		int code;
+		/* One deadline from the first DNS question to the end of the
+		 * handshake.  Resolve every time: at boot, DNS may come up late. */
 		int64_t deadline = now_ms() + (int64_t)s->connect_timeout * 1000;
-		/* Resolve every time: at boot, DNS may come up late. */
-		if (net_resolve(s->host, s->port, s->unix_path, &s->target,
-				&code) == 0 &&
+		if (net_resolve(s->host, s->port, s->unix_path, deadline,
+				&s->target, &code) == 0 &&
 		    (code = attempt(s, deadline, sock)) == EXIT_OK)
 			return EXIT_OK;
 		if ((code != EXIT_CONNECT && code != EXIT_TIMEOUT) ||

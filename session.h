@@ -17,7 +17,8 @@ struct session {
 	unsigned connect_timeout;  /* seconds, each attempt */
 	unsigned retry_for;        /* seconds of retrying the first connect */
 	struct nego_config cfg;
-	char peer[1200];           /* "HOST:PORT", for messages */
+	char peer[300];            /* "HOST:PORT", "[V6]:PORT" or a Unix socket
+	                              path: checked to fit before (nbdc.c) */
 	struct net_target target;  /* resolved by the first connect */
 	bool ktls;                 /* attach: try to hand TLS to the kernel */
 	bool ktls_on;              /* the last connection's TLS is in-kernel */

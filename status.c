@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "status.h"
+#include "text.h"
 
 static int log_fd = -1;
 
@@ -34,7 +35,7 @@ void msg_use_syslog(void)
 /* Send to the log; reconnect once if the daemon was restarted. */
 static int log_send(const char *line, int err)
 {
-	char rec[8400];
+	char rec[8192 + 256]; /* a whole line, the prefix and strerror */
 	int n = snprintf(rec, sizeof rec, "<27>nbdc[%d]: %s%s%s", (int)getpid(),
 			 line, err ? ": " : "", err ? strerror(err) : "");
 	if (n < 0)
@@ -50,12 +51,21 @@ static int log_send(const char *line, int err)
 	return -1;
 }
 
+/* Every message passes here: whatever outside text it quotes (a server's,
+ * a command line's, a file's) is escaped once more for the terminal, and a
+ * line too long for the buffer ends in "..." rather than silently. */
 static void vmsg(const char *fmt, va_list ap, int err)
 {
-	char line[8192];
+	char raw[8192], line[8192];
 	/* The callers va_start() 'ap'; clang-analyzer 14 cannot see that. */
-	if (vsnprintf(line, sizeof line, fmt, ap) < 0) // NOLINT(clang-analyzer-valist.Uninitialized)
-		line[0] = 0;
+	int n = vsnprintf(raw, sizeof raw, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof raw) {
+		memcpy(raw + sizeof raw - 4, "...", 4);
+		n = sizeof raw - 1;
+	}
+	text_escape(line, sizeof line, raw, (size_t)n);
 	if (log_fd >= 0 && log_send(line, err) == 0)
 		return;
 	if (err)

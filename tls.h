@@ -51,6 +51,10 @@ int tls_to_kernel(int fd, char *why, size_t size);
 /* The negotiated cipher suite, for messages ("ECDHE-RSA-AES128-GCM"). */
 const char *tls_suite_name(void);
 
+/* Why the TLS engine stopped (its last error, in words), or "" when it
+ * has no error: for failures after the TLS handshake. */
+const char *tls_failure(void);
+
 /* A hint for failures after the TLS handshake that may mean "client
  * certificate required" ("" when one was given). */
 const char *tls_hint(void);

@@ -106,7 +106,43 @@ static const struct { int code; const char *text; } tls_errors[] = {
 	{ BR_ERR_BAD_SIGNATURE, "bad signature from the server" },
 	{ BR_ERR_X509_BAD_SIGNATURE, "a certificate in the server's chain has "
 	  "a bad signature" },
+	{ BR_ERR_BAD_LENGTH, "the server sent a malformed TLS record" },
+	{ BR_ERR_TOO_LARGE, "the server sent a TLS record larger than the "
+	  "protocol allows" },
+	{ BR_ERR_BAD_MAC, "a TLS record from the server failed its integrity "
+	  "check" },
+	{ BR_ERR_UNKNOWN_TYPE, "the server sent a TLS record of unknown type" },
+	{ BR_ERR_UNEXPECTED, "the server sent a TLS message out of order (such "
+	  "as data before its Finished)" },
+	{ BR_ERR_BAD_CCS, "the server sent a malformed ChangeCipherSpec" },
+	{ BR_ERR_BAD_ALERT, "the server sent a malformed TLS alert" },
+	{ BR_ERR_BAD_HANDSHAKE, "the server sent a malformed TLS handshake "
+	  "message" },
+	{ BR_ERR_BAD_FINISHED, "the server's Finished message does not verify" },
+	{ BR_ERR_BAD_SECRENEG, "the server's secure renegotiation data is "
+	  "wrong" },
+	{ BR_ERR_RECV_FATAL_ALERT + 100, "the server insists on renegotiation, "
+	  "which nbdc refuses" },
 };
+
+/* Alert numbers a person may meet (RFC 5246 7.2), by name. */
+static const struct { uint8_t code; const char *name; } alert_names[] = {
+	{ 10, "unexpected_message" }, { 20, "bad_record_mac" },
+	{ 22, "record_overflow" }, { 40, "handshake_failure" },
+	{ 42, "bad_certificate" }, { 46, "certificate_unknown" },
+	{ 48, "unknown_ca" }, { 50, "decode_error" }, { 51, "decrypt_error" },
+	{ 70, "protocol_version" }, { 71, "insufficient_security" },
+	{ 80, "internal_error" }, { 112, "unrecognized_name" },
+	{ 116, "certificate_required" },
+};
+
+static const char *alert_name(int code)
+{
+	for (size_t i = 0; i < sizeof alert_names / sizeof alert_names[0]; i++)
+		if (alert_names[i].code == code)
+			return alert_names[i].name;
+	return "unknown";
+}
 
 static void tls_error_text(int err, char *buf, size_t size)
 {
@@ -116,10 +152,13 @@ static void tls_error_text(int err, char *buf, size_t size)
 			return;
 		}
 	if (err >= BR_ERR_SEND_FATAL_ALERT)
-		snprintf(buf, size, "we sent fatal alert %d", err - BR_ERR_SEND_FATAL_ALERT);
+		snprintf(buf, size, "we sent fatal alert %d (%s)",
+			 err - BR_ERR_SEND_FATAL_ALERT,
+			 alert_name(err - BR_ERR_SEND_FATAL_ALERT));
 	else if (err >= BR_ERR_RECV_FATAL_ALERT)
-		snprintf(buf, size, "the server sent fatal alert %d%s",
+		snprintf(buf, size, "the server sent fatal alert %d (%s)%s",
 			 err - BR_ERR_RECV_FATAL_ALERT,
+			 alert_name(err - BR_ERR_RECV_FATAL_ALERT),
 			 err - BR_ERR_RECV_FATAL_ALERT == 116 ||
 			 err - BR_ERR_RECV_FATAL_ALERT == 42 ?
 			 " (it wants a client certificate: use --cert and --key)" : "");
@@ -127,6 +166,16 @@ static void tls_error_text(int err, char *buf, size_t size)
 		snprintf(buf, size, "certificate error %d (BearSSL BR_ERR_X509_*)", err);
 	else
 		snprintf(buf, size, "TLS error %d (BearSSL BR_ERR_*)", err);
+}
+
+const char *tls_failure(void)
+{
+	static char buf[160];
+	int last = S ? br_ssl_engine_last_error(&S->cc.eng) : BR_ERR_OK;
+	if (last == BR_ERR_OK)
+		return "";
+	tls_error_text(last, buf, sizeof buf);
+	return buf;
 }
 
 /* What to suggest when the server drops us without saying why. */
@@ -277,7 +326,12 @@ static int pem_each_buf(const unsigned char *pem, size_t len, pem_fn *fn,
 		off += br_pem_decoder_push(&pc, pem + off, len - off);
 		switch (br_pem_decoder_event(&pc)) {
 		case BR_PEM_BEGIN_OBJ:
-			snprintf(name, sizeof name, "%s", br_pem_decoder_name(&pc));
+			/* a label too long to be one we use matches none */
+			if (strlen(br_pem_decoder_name(&pc)) < sizeof name)
+				memcpy(name, br_pem_decoder_name(&pc),
+				       strlen(br_pem_decoder_name(&pc)) + 1);
+			else
+				name[0] = 0;
 			free(obj.data);
 			obj.data = malloc(len);
 			obj.len = 0;
@@ -505,13 +559,26 @@ static int choose_identity(const struct tls_options *o)
 		w->pin_only = !o->cafile;
 	}
 	const char *name = o->hostname ? o->hostname : o->host;
-	if (!o->hostname && inet_pton(AF_INET, o->host, w->ip) == 1)
+	if (!o->hostname && o->host && inet_pton(AF_INET, o->host, w->ip) == 1)
 		w->iplen = 4;
-	else if (!o->hostname && inet_pton(AF_INET6, o->host, w->ip) == 1)
+	else if (!o->hostname && o->host && inet_pton(AF_INET6, o->host, w->ip) == 1)
 		w->iplen = 16;
-	if (name && !w->iplen)
-		snprintf(S->sni, sizeof S->sni, "%s", name);
-	w->dns_name = w->iplen || w->pin_only ? NULL : S->sni;
+	/* BearSSL skips the name check for an empty name: never give it one.
+	 * Without a name (a Unix socket, no -H) only --pin can say who the
+	 * server is. */
+	if (!w->iplen && (!name || !*name) && !o->pin) {
+		msg("no name to check the server's certificate against: give "
+		    "--tls-hostname NAME or --pin");
+		return EXIT_USAGE;
+	}
+	if (name && strlen(name) >= sizeof S->sni) {
+		msg("--tls-hostname is too long (%zu bytes; at most %zu)",
+		    strlen(name), sizeof S->sni - 1);
+		return EXIT_USAGE;
+	}
+	if (name && *name && !w->iplen)
+		memcpy(S->sni, name, strlen(name) + 1);
+	w->dns_name = w->iplen || w->pin_only || !S->sni[0] ? NULL : S->sni;
 	return EXIT_OK;
 }
 
@@ -554,6 +621,11 @@ static int run_until(unsigned want, int64_t deadline)
 		unsigned st = br_ssl_engine_current_state(eng);
 		if (st & BR_SSL_CLOSED)
 			return EPIPE;
+		/* Checked on every turn: a peer that keeps sending records the
+		 * engine takes without progress (warning alerts, empty records)
+		 * would otherwise never let poll() time out. */
+		if (ms_left(deadline) == 0)
+			return ETIMEDOUT;
 		if (st & BR_SSL_SENDREC) {
 			size_t len;
 			unsigned char *buf = br_ssl_engine_sendrec_buf(eng, &len);
@@ -615,12 +687,16 @@ int tls_handshake(int fd, int64_t deadline, const char *peer)
 	if (err) {
 		char why[256];
 		int last = br_ssl_engine_last_error(&S->cc.eng);
-		if (err == EPIPE && last != BR_ERR_OK)
+		bool said = err == EPIPE && last != BR_ERR_OK;
+		if (said)
 			tls_error_text(last, why, sizeof why);
 		else
 			snprintf(why, sizeof why, "the server ended the session%s%s",
 				 err == EPIPE ? "" : ": ", err == EPIPE ? "" : strerror(err));
-		msg("%s: TLS handshake failed: %s%s", peer, why, tls_hint());
+		/* Only a server that hangs up without a word may want a
+		 * client certificate; a named error is what it says. */
+		msg("%s: TLS handshake failed: %s%s", peer, why,
+		    said ? "" : tls_hint());
 		return EXIT_TLS;
 	}
 	/* The trust anchors stay loaded: a reconnect verifies again. */

@@ -61,3 +61,8 @@ const char *tls_suite_name(void)
 {
 	return "none";
 }
+
+const char *tls_failure(void)
+{
+	return "";
+}

@@ -25,6 +25,29 @@ echo "nbdroot=dhcp" >"$T/c5"
 env -u ROOTPATH "$NBDC" --cmdline "$T/c5" >"$T/out" 2>&1
 expect "nbdroot=dhcp without a root-path" 1 $? "no DHCP root-path was found" "$T/out"
 
+# Values that cannot work are usage errors at once, not 120 s of retries.
+echo "root=nbd:10.0.2.2:99999" >"$T/c6"
+timeout 10 "$NBDC" --cmdline "$T/c6" >"$T/out" 2>&1
+expect "root=nbd: with port 99999: usage error at once" 1 $? "bad port '99999'" "$T/out"
+echo "nbdroot=10.0.2.2:70000/root" >"$T/c7"
+timeout 10 "$NBDC" --cmdline "$T/c7" >"$T/out" 2>&1
+expect "nbdroot= with port 70000: usage error at once" 1 $? "bad port '70000'" "$T/out"
+echo "root=nbd:10.0.2.2:root:ext4::tls-hostname=,pin=x" >"$T/c8"
+"$NBDC" --cmdline "$T/c8" >"$T/out" 2>&1
+expect "NBDOPTS tls-hostname= (empty) refused" 1 $? "cannot use 'tls-hostname='" "$T/out"
+# A line longer than the 1400 bytes once read, NBDOPTS at its end: whole.
+name=$(printf 'x%.0s' $(seq 2000))
+echo "root=nbd:127.0.0.1:99999/$name:ext4::tls,cacert=/nonexistent.pem" >"$T/c9"
+"$NBDC" --cmdline "$T/c9" >"$T/out" 2>&1
+expect "a 2 KB root=nbd: value is read whole (its port is seen)" 1 $? "bad port '99999'" "$T/out"
+head -c 5000 /dev/zero | tr '\0' x | sed 's/^/nbdroot=srv:\//' >"$T/c10"
+"$NBDC" --cmdline "$T/c10" >"$T/out" 2>&1
+expect "a command line too long for any kernel is refused, not cut" 1 $? "longer than a kernel command line can be" "$T/out"
+# A DHCP root-path is outside text: printed escaped.
+echo "nbdroot=dhcp" >"$T/c11"
+ROOTPATH="$(printf 'evil\033[2J\233x')" "$NBDC" --cmdline "$T/c11" >"$T/out" 2>&1
+expect "a DHCP root-path with ESC and CSI is printed escaped" 1 $? 'evil\\x1b\[2J\\x9bx' "$T/out"
+
 # Retry: nothing listens; 4 s budget (attempts at 0, 1 and 3 s, then the
 # next delay would pass it); one line per attempt, then the cause.
 port=$(free_port)

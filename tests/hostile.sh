@@ -49,8 +49,67 @@ if "$NBDC" -V | grep -q "tls: bearssl"; then
 	expect "malformed --pin" 1 $? "44 base64 or 64 hex" "$T/out"
 	"$NBDC" -A /nonexistent.pem --info 127.0.0.1 >"$T/out" 2>&1
 	expect "missing CA file" 7 $? "cannot read /nonexistent.pem" "$T/out"
+	# Over a Unix socket there is no host name: -H or --pin, never nothing
+	# (this crashed with SIGSEGV).
+	for a in "--tls --cacert /nonexistent.pem" "--cacert /nonexistent.pem" "-x"; do
+		"$NBDC" $a -u "$T/sock" --info >"$T/out" 2>&1
+		expect "TLS over a Unix socket without -H or --pin ($a)" 1 $? \
+			"TLS over a Unix socket has no host name to check" "$T/out"
+	done
+	"$NBDC" -H '' --cacert /nonexistent.pem --info 127.0.0.1 >"$T/out" 2>&1
+	expect "-H '' is a usage error, not 'check nothing'" 1 $? "empty --tls-hostname" "$T/out"
+	"$NBDC" --pin '' --info 127.0.0.1 >"$T/out" 2>&1
+	expect "--pin '' is a usage error" 1 $? "empty --pin" "$T/out"
+	"$NBDC" --cacert '' --info 127.0.0.1 >"$T/out" 2>&1
+	expect "--cacert '' is a usage error" 1 $? "empty file name for --cacert" "$T/out"
+	# Hostile TLS peers after STARTTLS: each ends by the deadline or at
+	# once, with its exit code and a message that names what happened.
+	sh tests/certs.sh "$T/pki" || not_ok "certificates"
+	export FAKE_PKI="$T/pki"
+	CA="--cacert $T/pki/ca-cert.pem"
+	run tls_alert_flood 8 "the TLS handshake did not finish in time" 4 --connect-timeout 2 $CA --info
+	run tls_stall 8 "the TLS handshake did not finish in time" 4 --connect-timeout 2 $CA --info
+	run tls_oversized 7 "TLS handshake failed: the server sent a malformed TLS record" 2 $CA --info
+	run tls_appdata_early 7 "out of order (such as data before its Finished)" 2 $CA --info
+	run tls_close_notify 5 "closed the connection in the middle of REPLY_HDR (0 of 20 bytes received) while waiting for the reply to NBD_OPT_GO" 2 $CA --info
+	run tls_renegotiate 7 "TLS failed during the handshake (REPLY_HDR): the server sent fatal alert 40 (handshake_failure)" 2 $CA --info
+	printf 'nbd5 %s exp unix,cacertfile=/ca.pem\n' "$T/sock" >"$T/nbdtab"
+	NBDTAB="$T/nbdtab" "$NBDC" nbd5 >"$T/out" 2>&1
+	expect "nbdtab: unix with cacertfile= and no tlshostname" 1 $? \
+		"TLS over a Unix socket has no host name to check" "$T/out"
 fi
-run list_ok 0 "root	descr?x" 2 --list
+run list_ok 0 'root	descr\\x07x' 2 --list
+run export_name_cut 5 "middle of EXPORT_NAME_REPLY (8 of 134" 2 -N disk --info
+run bad_block_size 5 "minimum 3, preferred 2147483648, maximum 7" 2 --info
+# Server text on a terminal: C0, DEL, C1 (raw and UTF-8) and invalid bytes
+# escaped; valid UTF-8 kept.  No raw ESC or 0x9b reaches the output.
+no_controls() { # NAME FILE
+	if LC_ALL=C grep -q "$(printf '[\033\233\007]')" "$2" ||
+	   grep -q "$(printf '\302\233')" "$2"; then
+		not_ok "$1: a control character reached the output"
+		od -c "$2" | head -20
+	else
+		ok "$1: no control character in the output"
+	fi
+}
+EVIL='\\x9b2J\\xc2\\x9b1m\\x1b]0;pwned\\x07\\xff café'
+run c1_error 4 "server says: \"$EVIL\"" 2 --info
+no_controls "server error text" "$T/out"
+run c1_list 0 "$EVIL	$EVIL" 2 --list
+no_controls "export list" "$T/out"
+run c1_info 0 "description: $EVIL" 2 --info
+no_controls "export name and description" "$T/out"
+# Exit codes and identity rules, from every source, before connecting.
+"$NBDC" --info 127.0.0.1 99999 >"$T/out" 2>&1
+expect "port 99999 is a usage error" 1 $? "bad port '99999'" "$T/out"
+"$NBDC" --info 127.0.0.1 0 >"$T/out" 2>&1
+expect "port 0 is a usage error" 1 $? "bad port '0'" "$T/out"
+"$NBDC" --info '' >"$T/out" 2>&1
+expect "empty HOST is a usage error" 1 $? "empty HOST" "$T/out"
+"$NBDC" --info "$(printf 'h%.0s' $(seq 300))" >"$T/out" 2>&1
+expect "a 300-byte HOST is refused, not cut" 1 $? "longer than a host name can be" "$T/out"
+"$NBDC" --info 'a..b' 10809 >"$T/out" 2>&1
+expect "a malformed host name is a usage error" 1 $? "not a valid host name" "$T/out"
 # nothing listening at all
 port=$(free_port)
 timeout 10 "$NBDC" --info 127.0.0.1 "$port" >"$T/out" 2>&1

@@ -26,6 +26,8 @@ run_suite compat bash tests/compat.sh
 run_suite lint sh tests/lint.sh
 run_suite hostile bash tests/hostile.sh
 run_suite hostile-asan env NBDC=build/nbdc-asan bash tests/hostile.sh
+run_suite resolver bash tests/resolve.sh
+run_suite resolver-asan env NBDC="$PWD/build/nbdc-asan" bash tests/resolve.sh
 run_suite servers bash tests/servers.sh
 run_suite servers-asan env NBDC=build/nbdc-asan bash tests/servers.sh
 run_suite fuzz sh tests/fuzz/run.sh

@@ -98,6 +98,35 @@ int main(void)
 		passed++;
 	else
 		failed++, fprintf(stderr, "FAIL empty rootpath\n");
+	/* Long values: held whole up to the limit, refused past it, never cut
+	 * (a cut NBDOPTS once dropped ",tls" and attached in plaintext). */
+	static char line[8192], name[4097];
+	memset(name, 'n', 4096);
+	name[4096] = 0;
+	snprintf(line, sizeof line, "root=nbd:srv:%.2000s:ext4::timeout=30,tls,cacert=/ca.pem", name);
+	if (!bootargs_parse(line, &b, err, sizeof err) && strlen(b.name) == 2000 &&
+	    same(b.opts, "timeout=30,tls,cacert=/ca.pem"))
+		passed++;
+	else
+		failed++, fprintf(stderr, "FAIL long root=nbd: value: %s\n", err);
+	snprintf(line, sizeof line, "nbdroot=srv:/%s", name); /* 4110 bytes */
+	if (bootargs_parse(line, &b, err, sizeof err) == -1 &&
+	    strstr(err, "nbdroot= is too long: at most 4095"))
+		passed++;
+	else
+		failed++, fprintf(stderr, "FAIL overlong nbdroot=: %s\n", err);
+	snprintf(line, sizeof line, "root=nbd:%.300s:exp", name); /* host of 300 */
+	if (bootargs_parse(line, &b, err, sizeof err) == -1 &&
+	    strstr(err, "too long (this part may have at most 255 bytes)"))
+		passed++;
+	else
+		failed++, fprintf(stderr, "FAIL overlong host: %s\n", err);
+	if (bootargs_parse("nbdroot=srv:/e nbddev=nbd00000000000000000000000000000000000"
+			   "0000000000000000000000000000001", &b, err, sizeof err) == -1 &&
+	    strstr(err, "too long"))
+		passed++;
+	else
+		failed++, fprintf(stderr, "FAIL overlong nbddev: %s\n", err);
 	printf("bootargs: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }

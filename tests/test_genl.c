@@ -9,6 +9,7 @@
 
 #include "genl.h"
 #include "supervise.h"
+#include "text.h"
 
 static int passed, failed;
 
@@ -109,8 +110,44 @@ static void test_backoff(void)
 	      backoff_ms(100000, 4000, &rng) <= 4000);
 }
 
+/* The largest NBD_CMD_CONNECT: every attribute kernel_netlink.c sends, 16
+ * sockets and the longest backend identifier (with a 4096-byte export name
+ * it once overflowed the request; it is now abbreviated to fit, as the
+ * kernel's sysfs page needs). */
+static void test_largest_connect(void)
+{
+	static struct genl_msg m;
+	static char backend[NBDC_BACKEND_MAX];
+	struct genl g = { .family = 0x20 };
+	memset(backend, 'n', sizeof backend - 1);
+	genl_msg_init(&m, &g, 1);
+	genl_put_u32(&m, 1, 0);
+	for (uint16_t t = 2; t <= 8; t++)
+		genl_put_u64(&m, t, ~0ULL);
+	genl_put_str(&m, 10, backend);
+	genl_nest_begin(&m, 7);
+	for (int i = 0; i < NBDC_MAX_CONNS; i++) {
+		genl_nest_begin(&m, 1);
+		genl_put_u32(&m, 1, 1000);
+		genl_nest_end(&m);
+	}
+	genl_nest_end(&m);
+	check("the largest CONNECT (16 sockets, longest backend id) fits", !m.overflow);
+	static char name[4200], a[NBDC_BACKEND_MAX], b[NBDC_BACKEND_MAX];
+	memset(name, 'n', 4100);
+	size_t la = text_abbrev(a, sizeof a, name);
+	name[4099] = 'm'; /* differs only at the end */
+	text_abbrev(b, sizeof b, name);
+	check("a long backend id is abbreviated to fit", la == sizeof a - 1 && strlen(a) == la);
+	check("two long ids that differ at the end still differ", strcmp(a, b) != 0);
+	check("the abbreviation keeps the start and a hash", !strncmp(a, "nnnn", 4) && a[la - 17] == '~');
+	check("a short id is kept whole", text_abbrev(a, sizeof a, "10.0.2.2:10809/root") == 19 &&
+	      !strcmp(a, "10.0.2.2:10809/root"));
+}
+
 int main(void)
 {
+	test_largest_connect();
 	test_build_parse();
 	test_overflow();
 	test_hostile();

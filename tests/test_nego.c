@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "nego.h"
+#include "text.h"
 
 static int passed, failed;
 static const char *current;
@@ -268,7 +269,7 @@ TEST(test_every_error_reply)
 		CHECK(nego_error(&n) == NEGO_E_REFUSED);
 		CHECK(strstr(nego_message(&n), cases[i].words));
 		CHECK(strstr(nego_message(&n), "export 'vol1'"));
-		CHECK(strstr(nego_message(&n), "server says: \"go?[2Jaway\""));
+		CHECK(strstr(nego_message(&n), "server says: \"go\\x1b[2Jaway\""));
 	}
 }
 
@@ -373,6 +374,89 @@ TEST(test_bad_greeting_and_eof)
 	nego_sendack(&n, len);
 	nego_eof(&n);
 	CHECK(nego_error(&n) == NEGO_E_REFUSED && strstr(nego_message(&n), "export 'gone'"));
+	/* but a reply cut in the middle is a broken server, not a refusal */
+	start(NEGO_ATTACH, "cut", false);
+	s.n = 0; greeting(&s, 0);
+	feed(&s);
+	nego_sendbuf(&n, &len);
+	nego_sendack(&n, len);
+	s.n = 0; b64(&s, 1 << 20);
+	feed(&s);
+	nego_eof(&n);
+	CHECK(nego_error(&n) == NEGO_E_PROTOCOL &&
+	      strstr(nego_message(&n), "middle of EXPORT_NAME_REPLY (8 of 134"));
+}
+
+/* doc/proto.md's block size rules: each way to break them, and the
+ * extremes that are allowed. */
+TEST(test_block_size_rules)
+{
+	static const struct { uint32_t min, pref, max; bool ok; } cases[] = {
+		{ 1, 4096, 0xffffffff, true },     /* nbdkit */
+		{ 1, 4096, 1U << 25, true },       /* qemu-nbd */
+		{ 512, 512, 512, true },
+		{ 65536, 65536, 1U << 20, true },
+		{ 3, 4096, 0xffffffff, false },    /* min not a power of 2 */
+		{ 0, 4096, 0xffffffff, false },
+		{ 131072, 131072, 0xffffffff, false }, /* min over 64 KiB */
+		{ 1, 3000, 0xffffffff, false },    /* pref not a power of 2 */
+		{ 1, 256, 0xffffffff, false },     /* pref under 512 */
+		{ 4096, 2048, 0xffffffff, false }, /* pref under min */
+		{ 512, 8192, 6144, false },        /* max not >= pref... */
+		{ 4096, 4096, 6144, false },       /* ...nor a multiple of min */
+		{ 3, 1U << 31, 7, false },         /* the case that was accepted */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		static struct buf t;
+		t.n = 0;
+		rep(&t, NBD_OPT_GO, NBD_REP_INFO, 14); b16(&t, NBD_INFO_BLOCK_SIZE);
+		b32(&t, cases[i].min); b32(&t, cases[i].pref); b32(&t, cases[i].max);
+		rep_export(&t, NBD_OPT_GO, 1, 1);
+		rep(&t, NBD_OPT_GO, NBD_REP_ACK, 0);
+		go_with_replies(&t);
+		if (cases[i].ok) {
+			CHECK(nego_status(&n) == NEGO_DONE);
+		} else {
+			char want[80];
+			snprintf(want, sizeof want, "minimum %u, preferred %u, maximum %u",
+				 cases[i].min, cases[i].pref, cases[i].max);
+			CHECK(nego_error(&n) == NEGO_E_PROTOCOL);
+			CHECK(strstr(nego_message(&n), want));
+		}
+	}
+}
+
+/* One escaping function for all outside text (text.h). */
+TEST(test_text_escape)
+{
+	static const struct { const char *in; size_t len; const char *out; } cases[] = {
+		{ "plain text", 10, "plain text" },
+		{ "\x1b[2J", 4, "\\x1b[2J" },           /* C0: ESC */
+		{ "a\x7f", 2, "a\\x7f" },                 /* DEL */
+		{ "\x9b" "1m", 3, "\\x9b1m" },            /* raw C1: CSI */
+		{ "\xc2\x9b" "1m", 4, "\\xc2\\x9b1m" },    /* U+009B in UTF-8 */
+		{ "caf\xc3\xa9", 5, "caf\xc3\xa9" },      /* valid UTF-8 stays */
+		{ "\xe2\x82\xac", 3, "\xe2\x82\xac" },    /* U+20AC */
+		{ "\xf0\x9f\x98\x80", 4, "\xf0\x9f\x98\x80" }, /* U+1F600 */
+		{ "\xc0\xaf", 2, "\\xc0\\xaf" },          /* overlong */
+		{ "\xed\xa0\x80", 3, "\\xed\\xa0\\x80" }, /* surrogate */
+		{ "\xe2\x82", 2, "\\xe2\\x82" },          /* cut short */
+		{ "\xff", 1, "\\xff" },
+		{ "a\0b", 3, "a\\x00b" },
+	};
+	char out[64], again[64];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		text_escape(out, sizeof out, cases[i].in, cases[i].len);
+		if (strcmp(out, cases[i].out) != 0)
+			fprintf(stderr, "  case %zu: got '%s'\n", i, out);
+		CHECK(!strcmp(out, cases[i].out));
+		text_escape(again, sizeof again, out, strlen(out));
+		CHECK(!strcmp(again, out)); /* its own output passes unchanged */
+	}
+	/* too long for the buffer: it says so with "..." */
+	CHECK(text_escape(out, 8, "abcdefghij", 10) == 7 && !strcmp(out, "abcd..."));
+	CHECK(text_escape(out, 8, "abcdefg", 7) == 7 && !strcmp(out, "abcdefg"));
+	CHECK(text_escape(out, 8, "\x1b\x1b", 2) == 7 && !strcmp(out, "\\x1b..."));
 }
 
 TEST(test_list)
@@ -544,6 +628,10 @@ TEST(test_length_boundaries)
 			b16(&t, cases[i].info);
 			memset(t.b + t.n, 'x', body - 2);
 			t.n += body - 2;
+			if (cases[i].info == NBD_INFO_BLOCK_SIZE && body == 14) {
+				t.n -= 12; /* valid values: the length is the test */
+				b32(&t, 1); b32(&t, 4096); b32(&t, 0xffffffff);
+			}
 			if (cases[i].info == NBD_INFO_EXPORT && body >= 10)
 				memset(t.b + t.n - (body - 2), 0, body - 2);
 		} else {
@@ -606,6 +694,8 @@ int main(void)
 	RUN(test_name_too_long);
 	RUN(test_length_boundaries);
 	RUN(test_flag_names);
+	RUN(test_block_size_rules);
+	RUN(test_text_escape);
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -39,7 +39,7 @@ cp tests/vm/attach.guest.sh "$G/test.sh"
 printf 'P_NBDKIT=%s\nP_QEMU=%s\nP_RO=%s\nP_BIG=%s\nP_PART=%s\n' \
 	"$P_NBDKIT" "$P_QEMU" "$P_RO" "$P_BIG" "$P_PART" >"$G/env"
 
-vm_guest_run "$G" "$T/console.log" 30
+vm_guest_run "$G" "$T/console.log" 32
 # The host sees the qemu-nbd backing file hold exactly the data written.
 [ "$(head -c 16M "$T/q.img" | sha256sum | cut -d' ' -f1)" = "$(cat "$G/data.sha")" ] &&
 	ok "qemu-nbd backing file holds the data" || not_ok "qemu-nbd backing file differs"

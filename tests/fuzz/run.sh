@@ -1,7 +1,8 @@
 #!/bin/sh
 # Run the fuzzers: the handshake engine for FUZZ_SECONDS (default 60), the
-# certificate DER walk, the kernel command-line parser and the PEM loaders
-# for a third of that each, each from its committed seed
+# certificate DER walk, the kernel command-line parser, the PEM loaders,
+# the server's side of the TLS handshake and DNS replies for a third of
+# that each, each from its committed seed
 # corpus (read-only here) plus a scratch corpus in build/.  Committed inputs
 # are replayed first: an input that ever crashed goes into the corpus and
 # stays a regression test.  Any crash, leak, timeout or sanitizer report
@@ -42,5 +43,7 @@ rm -rf "$K" && mkdir -p "$K/pki" && sh tests/certs.sh "$K/pki" &&
 	{ printf '\2'; cat "$K/pki/client-key.pem"; } >"$K/eckey" &&
 	{ printf '\2'; cat "$K/pki/server-key.pem"; } >"$K/rsakey" && rm -rf "$K/pki"
 fuzz pem $((secs / 3 + 1)) 8192 tests/fuzz/corpus-pem "$K"
+fuzz tls $((secs / 3 + 1)) 16384 tests/fuzz/corpus-tls
+fuzz dns $((secs / 3 + 1)) 1232 tests/fuzz/corpus-dns
 echo "fuzz: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -74,3 +74,18 @@ t "partitioned disk: /dev/nbd5p1 appears" [ -b /dev/nbd5p1 ]
 t "partitioned disk: partition size 4096 sectors" [ "$(cat /sys/block/nbd5/nbd5p1/size 2>/dev/null)" = 4096 ]
 /nbdc -d /dev/nbd5 >/dev/null 2>&1
 t "partitioned disk: partition gone after -d" [ ! -e /sys/block/nbd5/nbd5p1 ]
+
+# ---- an export name of the protocol's maximum, 4096 bytes, by netlink ----
+# (It once overflowed the CONNECT request and the error blamed the kernel.
+# The backend identifier is abbreviated: the kernel sprintf()s it into one
+# sysfs page.)
+LONG=$(head -c 4096 /dev/zero | tr '\0' n)
+/nbdc -N "$LONG" $H "$P_NBDKIT" /dev/nbd6 2>/tmp/long.err; rc=$?
+t "4096-byte export name: attach by netlink" [ $rc = 0 ]
+cat /tmp/long.err | cut -c1-200
+t "4096-byte export name: device size" [ "$(size /dev/nbd6)" = 67108864 ]
+if [ -e /sys/block/nbd6/backend ]; then
+	t "4096-byte export name: the backend identifier is short, start and hash" \
+		[ "$(wc -c </sys/block/nbd6/backend)" -le 512 ] && grep -q "^10.0.2.2:$P_NBDKIT/nnnn.*~[0-9a-f]\{16\}\$" /sys/block/nbd6/backend
+fi
+/nbdc -d /dev/nbd6 >/dev/null 2>&1

@@ -24,6 +24,15 @@ t "no tls module: data verified through the pump" write_verify /dev/nbd0
 i=0; while [ "$(nbdc_procs)" != 0 ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done
 t "no tls module: the pump's process leaves after -d" [ "$(nbdc_procs)" = 0 ]
 
+# A server that takes one client (qemu-nbd without -t): the fallback keeps
+# the connection it negotiated (it once closed it and connected again).
+/nbdc -A $CA -N q $H "$P_SINGLE" /dev/nbd7 2>/tmp/fb1.err; rc=$?
+cat /tmp/fb1.err
+t "no tls module, single-client server: attach on the one connection" [ $rc = 0 ]
+t "no tls module, single-client server: data verified" write_verify /dev/nbd7
+/nbdc -d /dev/nbd7 >/dev/null 2>&1
+i=0; while [ "$(nbdc_procs)" != 0 ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done
+
 load_ktls_modules
 t "tls module loaded" grep -q '^tls ' /proc/modules
 

@@ -1,0 +1,94 @@
+/* text.c - see text.h. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "text.h"
+
+/* Length of the valid UTF-8 sequence at s[0..len) that does not encode a
+ * C1 control, or 0.  Rejects overlong forms, surrogates and > U+10FFFF. */
+static size_t utf8_len(const uint8_t *s, size_t len)
+{
+	uint8_t c = s[0];
+	size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+	if (n == 0 || c > 0xf4 || n > len)
+		return 0;
+	uint32_t cp = c & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	bool bad = cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+		   cp <= 0x9f;
+	return bad ? 0 : n;
+}
+
+/* Bytes of output for one input token at s[0..len), and the input it
+ * takes (*adv). */
+static size_t token(const uint8_t *s, size_t len, size_t *adv)
+{
+	size_t n = s[0] >= 0x80 ? utf8_len(s, len) : 0;
+	*adv = n ? n : 1;
+	return n ? n : s[0] >= 0x20 && s[0] < 0x7f ? 1 : 4;
+}
+
+/* Would all of s[0..len) fit in 'room' bytes? */
+static bool rest_fits(const uint8_t *s, size_t len, size_t room)
+{
+	size_t need = 0, adv;
+	for (size_t i = 0; i < len && need <= room; i += adv)
+		need += token(s + i, len - i, &adv);
+	return need <= room;
+}
+
+size_t text_escape(char *dst, size_t size, const void *src, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *s = src;
+	size_t o = 0, i = 0;
+	while (i < len) {
+		size_t adv, tl = token(s + i, len - i, &adv);
+		bool n = tl == adv && s[i] >= 0x80, plain = tl == 1;
+		/* room for this token, and for "..." unless the rest fits */
+		if (o + tl + (i + adv < len ? 3 : 0) + 1 > size &&
+		    !rest_fits(s + i, len - i, size - 1 - o)) {
+			for (int k = 0; k < 3 && o + 1 < size; k++)
+				dst[o++] = '.';
+			break;
+		}
+		if (n || plain) {
+			for (size_t k = 0; k < adv; k++)
+				dst[o++] = (char)s[i + k];
+		} else {
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[s[i] >> 4];
+			dst[o++] = hex[s[i] & 15];
+		}
+		i += adv;
+	}
+	dst[o] = 0;
+	return o;
+}
+
+size_t text_abbrev(char *dst, size_t size, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t len = strlen(src);
+	if (len < size) {
+		memcpy(dst, src, len + 1);
+		return len;
+	}
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)src[i]) * 0x100000001b3ULL;
+	size_t keep = size - 18;
+	memcpy(dst, src, keep);
+	dst[keep] = '~';
+	for (int i = 0; i < 16; i++)
+		dst[keep + 1 + (size_t)i] = hex[(h >> (60 - 4 * i)) & 15];
+	dst[size - 1] = 0;
+	return size - 1;
+}

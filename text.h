@@ -1,0 +1,29 @@
+/*
+ * text.h - making text from outside (a server, a kernel command line, a
+ * DHCP file, nbdtab) safe to print on a terminal, the Linux console
+ * included, where a raw 0x9b is a CSI and ESC starts a sequence.
+ */
+#ifndef TEXT_H
+#define TEXT_H
+
+#include <stddef.h>
+
+/* The most bytes text_escape() writes for 'n' bytes of input, NUL included. */
+#define TEXT_ESCAPED_MAX(n) (4 * (size_t)(n) + 1)
+
+/* Copy src[0..len) into dst (NUL-terminated, size > 3), writing C0
+ * controls, DEL, C1 controls (raw 0x80-0x9f or U+0080-U+009F in UTF-8) and
+ * every byte that is not part of valid UTF-8 as "\xNN"; valid UTF-8 and
+ * printable ASCII stay as they are.  The output of this function passes
+ * through it unchanged.  When dst is too small the copy ends with "..."
+ * (never silently cut).  Returns the length written. */
+size_t text_escape(char *dst, size_t size, const void *src, size_t len);
+
+/* 'src' into dst[size] whole when it fits; otherwise as much of its start
+ * as fits before "~" and 16 hex digits of a 64-bit FNV-1a hash of all of
+ * it, so two long strings that differ anywhere still differ.  For
+ * identifiers that must stay short, not for text a person must read
+ * whole.  size must be at least 18.  Returns the length written. */
+size_t text_abbrev(char *dst, size_t size, const char *src);
+
+#endif
