@@ -67,10 +67,11 @@ build/test_nego_asan: tests/test_nego.c nego.c nego.h nbd_proto.h text.c text.h 
 build/nbdc-asan: $(SRCS_CORE) tls_none.c $(HDRS) | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -o $@ $(SRCS_CORE) tls_none.c
 
-# backoff_ms lives in supervise.c; the test stubs the kernel calls.
-build/test_genl: tests/test_genl.c genl.c genl.h supervise.c supervise.h status.c text.c tls_none.c | $(STAMP)
+# The supervisor (supervise.c) and protect_signals (protect.c), with the
+# kernel's calls stubbed by the test.
+build/test_genl: tests/test_genl.c genl.c genl.h supervise.c supervise.h status.c text.c tls_none.c protect.c | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. \
-		-o $@ tests/test_genl.c genl.c supervise.c status.c text.c tls_none.c
+		-o $@ tests/test_genl.c genl.c supervise.c status.c text.c tls_none.c protect.c
 
 build/nbdbench: bench/nbdbench.c | $(STAMP)
 	$(CC_MUSL) -O2 -static -s $(WARN) -o $@ bench/nbdbench.c

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "genl.h"
 #include "kernel.h"
 #include "nbd_proto.h"
 #include "status.h"
@@ -25,6 +26,15 @@
 #include "tls.h"
 
 #define PUMP_STACK ((size_t)64 * 1024)
+
+/* What the kernel was configured with: every later connection must match
+ * it (same_export). */
+struct export_seen {
+	uint64_t size;      /* as negotiated, not the --size override */
+	uint16_t flags;     /* as negotiated */
+	bool readonly;      /* the device is read-only (-R or the server) */
+	int nslots;
+};
 
 /* ---- the TLS pump: a thread on a static stack, restartable --------------- */
 
@@ -61,22 +71,31 @@ static int pump_pair(int tcp, int *ksock)
 	return EXIT_OK;
 }
 
+/* Map the pump's stack, once, at attach time: a reconnect maps nothing. */
+static int pump_prepare(void)
+{
+	if (pump_stack)
+		return EXIT_OK;
+	void *p = mmap(NULL, PUMP_STACK, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (p == MAP_FAILED) {
+		msg_errno("cannot map the TLS pump's stack");
+		return EXIT_SYSTEM;
+	}
+	pump_stack = p;
+	mlock(p, PUMP_STACK); /* populated: a stayer is locked already */
+	return EXIT_OK;
+}
+
 /* Start the pump thread (once) in the calling process. */
 static int pump_run(void)
 {
 	pthread_attr_t attr;
+	int code;
 	if (pump.running)
 		return EXIT_OK;
-	if (!pump_stack) { /* at attach time: a reconnect maps nothing */
-		void *p = mmap(NULL, PUMP_STACK, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-		if (p == MAP_FAILED) {
-			msg_errno("cannot map the TLS pump's stack");
-			return EXIT_SYSTEM;
-		}
-		pump_stack = p;
-		mlock(p, PUMP_STACK); /* populated: a stayer is locked already */
-	}
+	if (!pump_stack && (code = pump_prepare()))
+		return code;
 	pthread_attr_init(&attr);
 	pthread_attr_setstack(&attr, pump_stack, PUMP_STACK);
 	if (pthread_create(&pump.thread, &attr, pump_main, NULL)) {
@@ -159,27 +178,64 @@ static int connections(const struct opts *o, const struct nego_result *r,
 	return n;
 }
 
-/* Connections 2..n, each negotiated like the first and required to see
- * the same export. */
-static int open_more(struct session *s, const struct nego_result *first,
+/* Transmission flags the kernel's configuration relies on: what it sends
+ * (flush, FUA, trim, write zeroes), and with several connections that a
+ * flush on one covers writes on the others. */
+#define RELIED_FLAGS (NBD_FLAG_SEND_FLUSH | NBD_FLAG_SEND_FUA | \
+		      NBD_FLAG_SEND_TRIM | NBD_FLAG_SEND_WRITE_ZEROES)
+
+/* One rule for every connection after the first, at attach time and on
+ * reconnect: the server must present what the kernel was configured with.
+ * The negotiated size (never the --size override), no READ_ONLY when the
+ * device is writable, and no relied-on flag lost.  Returns true, or false
+ * with 'why' naming the difference. */
+static bool same_export(const struct export_seen *k, const struct nego_result *r,
+			char *why, size_t size)
+{
+	uint16_t relied = (uint16_t)(k->flags & (RELIED_FLAGS |
+			  (k->nslots > 1 ? NBD_FLAG_CAN_MULTI_CONN : 0)));
+	uint16_t gone = (uint16_t)(relied & ~r->flags);
+	if (r->size != k->size) {
+		snprintf(why, size, "the export's size is now %llu bytes, not %llu",
+			 (unsigned long long)r->size, (unsigned long long)k->size);
+		return false;
+	}
+	if (!k->readonly && r->flags & NBD_FLAG_READ_ONLY) {
+		snprintf(why, size, "the export is now read-only, and the device "
+			 "is writable");
+		return false;
+	}
+	if (gone) {
+		char lost[128];
+		nbd_flags_str(gone, lost, sizeof lost);
+		snprintf(why, size, "the server no longer offers %s, which the "
+			 "device relies on", lost);
+		return false;
+	}
+	return true;
+}
+
+/* Connections 2..n, each negotiated like the first and held to the same
+ * rule as a reconnect (same_export). */
+static int open_more(struct session *s, const struct export_seen *k,
 		     struct attach *a, int n)
 {
 	bool first_ktls = s->ktls_on;
 	while (a->nsocks < n) {
 		int sock, code;
+		char why[200];
 		int64_t deadline = now_ms() + (int64_t)s->connect_timeout * 1000;
 		if ((code = session_reconnect(s, deadline, &sock)))
 			return code;
-		const struct nego_result *r = session_result();
-		if (s->cfg.tls && !s->ktls_on && a->nsocks > 0 && first_ktls) {
+		if (s->cfg.tls && !s->ktls_on && first_ktls) {
 			msg("%s: connection %d could not use kernel TLS like "
 			    "the first", s->peer, a->nsocks + 1);
 			close(sock);
 			return EXIT_TLS;
 		}
-		if (r->size != first->size || r->flags != first->flags) {
-			msg("%s: connection %d sees a different export (size or "
-			    "flags changed)", s->peer, a->nsocks + 1);
+		if (!same_export(k, session_result(), why, sizeof why)) {
+			msg("%s: connection %d sees a different export: %s",
+			    s->peer, a->nsocks + 1, why);
 			close(sock);
 			return EXIT_PROTOCOL;
 		}
@@ -192,25 +248,26 @@ static int open_more(struct session *s, const struct nego_result *first,
 
 struct stay {
 	struct session *s;
-	uint64_t size;
+	struct export_seen seen;
 	bool tls;
+	bool ktls_first;  /* the attach put TLS in the kernel */
 };
 
-/* The supervisor's way back: a new connection for slot 'slot'. */
+/* The supervisor's way back: a new connection for slot 'slot', held to
+ * what the kernel was configured with.  Maps nothing: the pump's stack was
+ * mapped at attach time (pump_prepare). */
 static int reconnect_slot(void *ctx, int slot, int64_t deadline, int *ksock)
 {
 	struct stay *st = ctx;
 	int sock, code;
+	char why[200];
 	(void)slot;
 	if (st->tls)
 		pump_stop();
 	if ((code = session_reconnect(st->s, deadline, &sock)))
 		return code;
-	if (session_result()->size != st->size) {
-		msg("%s: the export's size changed (%llu to %llu bytes); not "
-		    "using this connection", st->s->peer,
-		    (unsigned long long)st->size,
-		    (unsigned long long)session_result()->size);
+	if (!same_export(&st->seen, session_result(), why, sizeof why)) {
+		msg("%s: not using this connection: %s", st->s->peer, why);
 		close(sock);
 		return EXIT_PROTOCOL;
 	}
@@ -218,11 +275,22 @@ static int reconnect_slot(void *ctx, int slot, int64_t deadline, int *ksock)
 		*ksock = sock;
 		return EXIT_OK;
 	}
+	if (st->ktls_first && st->seen.nslots > 1) {
+		/* One pump cannot carry one slot among kernel-TLS others
+		 * without stopping them at each reconnect: wait for a
+		 * connection the kernel can take. */
+		msg("%s: not using this connection: kernel TLS cannot take it, "
+		    "and the other %d connections are in the kernel",
+		    st->s->peer, st->seen.nslots - 1);
+		close(sock);
+		return EXIT_TLS;
+	}
 	return pump_start(sock, ksock);
 }
 
 static struct stay stay_ctx;  /* what reconnect_slot works from */
 static int pidfd = -1;        /* the device's /sys pid, for the supervisor */
+static struct genl events = { .fd = -1 }; /* joined before CONNECT */
 
 /* The reconnect settings of -p, shared by both kernel interfaces. */
 static struct supervisor retry_settings(const struct opts *o,
@@ -234,6 +302,7 @@ static struct supervisor retry_settings(const struct opts *o,
 		.max_delay_ms = o->reconnect_delay_max * 1000,
 		.connect_timeout = o->connect_timeout,
 		.reconnect = reconnect_slot, .ctx = &stay_ctx,
+		.ev = { .fd = -1 },
 	};
 }
 
@@ -259,9 +328,13 @@ static void announce(const struct opts *o, const struct attach *a)
 }
 
 /* CONNECT from this process; on success a->dev names the device, and its
- * /sys pid file is open before anyone can detach it again. */
-static int connect_here(struct attach *a, int *index)
+ * /sys pid file is open before anyone can detach it again.  A process that
+ * stays joins the driver's event group first: a link that dies at once
+ * must not go unheard. */
+static int connect_here(struct attach *a, int *index, bool stays)
 {
+	if (stays && kernel_events_open(&events) < 0)
+		events.fd = -1; /* supervise() says so, and asks again */
 	int code = kernel_attach_netlink(a, index);
 	if (code == EXIT_OK) {
 		name_device(a, *index);
@@ -280,6 +353,7 @@ static int stay(const struct opts *o, const struct attach *a, int index)
 	sup.backend = a->backend;
 	sup.nslots = a->nsocks;
 	sup.pidfd = pidfd;
+	sup.ev = events;
 	sup.persist = o->persist;
 	memcpy(sup.slot, a->socks, sizeof sup.slot);
 	int code = supervise(&sup);
@@ -306,7 +380,7 @@ static int attach_netlink(const struct opts *o, struct session *s,
 			kernel_protect_self();
 		if (pumped && (code = pump_start(a->socks[0], &a->socks[0])))
 			return code;
-		code = connect_here(a, &index);
+		code = connect_here(a, &index, stays);
 		if (!stays) /* the kernel holds its own references */
 			for (int i = 0; i < a->nsocks; i++)
 				close(a->socks[i]);
@@ -332,7 +406,7 @@ static int attach_netlink(const struct opts *o, struct session *s,
 		/* The pump thread must live in this process: start it here. */
 		code = pumped ? pump_start(a->socks[0], &a->socks[0]) : EXIT_OK;
 		if (!code)
-			code = connect_here(a, &index);
+			code = connect_here(a, &index, true);
 		report_up(pipefd[1], code, index);
 		if (code)
 			_exit(code);
@@ -416,8 +490,11 @@ int attach_export(const struct opts *o, struct session *s, int sock,
 		.timeout = o->timeout, .dead_timeout = o->dead_timeout,
 		.backend = backend, .nofork = o->nofork, .what = what,
 	};
-	if ((code = open_more(s, &r, &a, connections(o, &r, s->peer,
-						      s->ktls_on)))) {
+	int want = connections(o, &r, s->peer, s->ktls_on);
+	stay_ctx = (struct stay){ .s = s, .tls = o->tls, .ktls_first = s->ktls_on,
+		.seen = { .size = r.size, .flags = r.flags, .nslots = want,
+			  .readonly = a.flags & NBD_FLAG_READ_ONLY } };
+	if ((code = open_more(s, &stay_ctx.seen, &a, want))) {
 		for (int i = 0; i < a.nsocks; i++)
 			close(a.socks[i]);
 		return code;
@@ -428,7 +505,8 @@ int attach_export(const struct opts *o, struct session *s, int sock,
 			 s->ktls_on ? "in the kernel" : "through nbdc's pump");
 		a.tls = tls;
 	}
-	stay_ctx = (struct stay){ .s = s, .size = a.size, .tls = o->tls };
+	if (o->persist && o->tls && (code = pump_prepare()))
+		return code; /* a reconnect may need the pump: map it now */
 	code = netlink ? attach_netlink(o, s, &a, index) : attach_ioctl(o, s, &a);
 	*dev = a.dev;
 	return code;

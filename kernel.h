@@ -110,12 +110,23 @@ int kernel_status_netlink(int index);
 /* A non-blocking socket subscribed to the driver's events.  0 or -errno. */
 int kernel_events_open(struct genl *g);
 
-/* Drain pending events; true when one said device 'index' lost a link. */
-bool kernel_link_dead(struct genl *g, int index);
+/* What the pending events say about device 'index' (drained). */
+enum link_event {
+	LINK_QUIET,  /* nothing about it */
+	LINK_DEAD,   /* NBD_CMD_LINK_DEAD for it */
+	LINK_LOST,   /* events were lost (ENOBUFS): no telling; ask */
+};
+enum link_event kernel_link_event(struct genl *g, int index);
+
+/* Has `nbdc -d` said a disconnect is coming (SIGUSR2, held blocked by
+ * protect_signals)? */
+bool kernel_disconnect_asked(void);
 
 /* Shared with the supervisor (kernel_ioctl.c). */
 void kernel_report_attached(const struct attach *a);
 void kernel_protect_self(void);
+/* The signal part of kernel_protect_self (protect.c), for tests. */
+void protect_signals(void);
 void kernel_rescan(const char *dev);
 void kernel_detach_session(void);
 /* The pid the kernel shows as serving 'dev' (0: not connected), through a

@@ -11,6 +11,7 @@
  * parent waits until /sys shows the device running, rescans partitions and
  * returns.  With nofork the roles swap: a child rescans, the parent holds.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -145,7 +146,7 @@ static int wait_running(const char *pidpath, int errfd)
 }
 
 /* Did `nbdc -d` say a disconnect is coming (SIGUSR2, held blocked)? */
-static bool disconnect_asked(void)
+bool kernel_disconnect_asked(void)
 {
 	sigset_t set;
 	return sigpending(&set) == 0 && sigismember(&set, SIGUSR2);
@@ -245,7 +246,7 @@ static int hold(int fd, struct attach *a, int errfd)
 			    "place); giving up", a->dev);
 			return EXIT_KERNEL;
 		}
-		if (!a->reconnect || disconnect_asked() || (r < 0 && err == EBUSY))
+		if (!a->reconnect || kernel_disconnect_asked() || (r < 0 && err == EBUSY))
 			return code;
 		if ((fd = reattach(a, &code)) < 0)
 			return code;
@@ -409,16 +410,45 @@ int kernel_check(const char *dev, pid_t *pid)
 	return *pid ? 1 : 0;
 }
 
-/* A disconnect is coming: an nbdc holding the device with -p on the
- * ioctl path must not take it for a lost server.  Only our own binary is
- * told (SIGUSR2, which it holds blocked), never another process. */
-static void tell_holder(pid_t pid)
+/* Does process 'pid' hold this device open: the device node itself (the
+ * ioctl holder) or its /sys pid file (the netlink supervisor)?  Compared
+ * by inode, so paths that differ after switch_root still match. */
+static bool holds_device(pid_t pid, const struct stat *dev, const struct stat *sys)
+{
+	char dir[64], path[96];
+	snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+	while (d && !found && (e = readdir(d))) {
+		struct stat st;
+		snprintf(path, sizeof path, "%s/%.20s", dir, e->d_name);
+		if (e->d_name[0] == '.' || stat(path, &st) < 0)
+			continue;
+		found = (S_ISBLK(st.st_mode) && st.st_rdev == dev->st_rdev) ||
+			(st.st_dev == sys->st_dev && st.st_ino == sys->st_ino);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* A disconnect is coming: an nbdc that keeps this device (the ioctl
+ * holder with -p, or the netlink supervisor) must not take it for a lost
+ * server, nor undo it with a reconnect.  Only our own binary, and only
+ * one holding this very device, is told (SIGUSR2, which it holds
+ * blocked): the pid /sys shows may belong to an attacher long gone, and a
+ * later process may have its number. */
+static void tell_holder(pid_t pid, const char *dev, const char *pidpath)
 {
 	char mine[512], theirs[512], path[64];
+	struct stat ds, ss;
 	snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
 	ssize_t a = readlink("/proc/self/exe", mine, sizeof mine - 1);
 	ssize_t b = readlink(path, theirs, sizeof theirs - 1);
-	if (a > 0 && a == b && !memcmp(mine, theirs, (size_t)a))
+	if (a > 0 && a == b && !memcmp(mine, theirs, (size_t)a) &&
+	    stat(dev, &ds) == 0 && stat(pidpath, &ss) == 0 &&
+	    holds_device(pid, &ds, &ss))
 		kill(pid, SIGUSR2);
 }
 
@@ -449,7 +479,7 @@ int kernel_disconnect(const char *dev)
 		msg("%s is not connected", dev);
 		return EXIT_OK;
 	}
-	tell_holder(pid);
+	tell_holder(pid, dev, pidpath);
 	int index = kernel_nbd_index(dev);
 	int err = index >= 0 ? kernel_disconnect_netlink(index) : -ENOENT;
 	if (err == -ENOENT || err == -EOPNOTSUPP) {

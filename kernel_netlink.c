@@ -250,11 +250,13 @@ static void on_event(void *ctx, uint8_t cmd, const struct genl_attrs *a)
 		d->seen = true;
 }
 
-bool kernel_link_dead(struct genl *g, int index)
+enum link_event kernel_link_event(struct genl *g, int index)
 {
 	struct dead_ask d = { index, false };
+	bool lost = false;
 	int r;
-	while ((r = genl_recv_events(g, on_event, &d)) == 0)
-		;
-	return d.seen || r == -ENOBUFS; /* events were lost: assume ours */
+	/* Drain: after ENOBUFS the socket goes on with what came later. */
+	while ((r = genl_recv_events(g, on_event, &d)) == 0 || r == -ENOBUFS)
+		lost |= r == -ENOBUFS;
+	return d.seen ? LINK_DEAD : lost ? LINK_LOST : LINK_QUIET;
 }

@@ -64,12 +64,23 @@ static void lock_memory(void)
 	}
 }
 
-void kernel_protect_self(void)
+/* The signals of a process that stays: it must die of none it did not
+ * mean to take.  SIGPIPE is ignored (a write to the start-up pipe after
+ * the parent left, or to a stderr pipe nobody reads, fails with EPIPE
+ * instead of killing the holder and the root with it); SIGUSR2 is held
+ * blocked, as a flag: "disconnect coming" (kernel_disconnect). */
+void protect_signals(void)
 {
 	sigset_t usr2;
+	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&usr2);
-	sigaddset(&usr2, SIGUSR2); /* "disconnect coming" (kernel_disconnect) */
+	sigaddset(&usr2, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &usr2, NULL);
+}
+
+void kernel_protect_self(void)
+{
+	protect_signals();
 	lock_memory();
 	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {

@@ -34,15 +34,16 @@ void session_name(struct session *s)
 }
 
 /* After a TLS handshake for an attach: let the kernel do TLS on the
- * socket (kTLS) when it can; say once why not.  Returns 0 when the socket
- * is usable (in the kernel's TLS or, untouched, for the pump: a server
- * that takes one client must not see a second connection), -1 when it
- * was spoiled half-way (connect again, without kTLS). */
-static int offload(struct session *s, int sock)
+ * socket (kTLS) when it can; say why not.  Returns 0 when the socket is
+ * usable (in the kernel's TLS or, untouched, for the pump: a server that
+ * takes one client must not see a second connection), -1 when it was
+ * spoiled half-way (connect again, without kTLS).  Asked again on every
+ * connection: a restarted server may choose another cipher. */
+static int offload(struct session *s, int sock, bool try_ktls)
 {
 	char why[256];
 	s->ktls_on = false;
-	if (!s->ktls || !s->cfg.tls || s->cfg.mode != NEGO_ATTACH)
+	if (!try_ktls || !s->cfg.tls || s->cfg.mode != NEGO_ATTACH)
 		return 0;
 	int r = tls_to_kernel(sock, why, sizeof why);
 	if (r == 0) {
@@ -51,27 +52,26 @@ static int offload(struct session *s, int sock)
 	}
 	msg("%s: kernel TLS not used (%s); TLS goes through nbdc's pump",
 	    s->peer, why);
-	s->ktls = false; /* the same answer next time: do not ask again */
-	return r < 0 ? -1 : 0; /* untouched: this connection goes to the pump */
+	return r < 0 ? -1 : 0;
 }
 
-/* One handshake over a fresh connection to the resolved target. */
+/* One handshake over a fresh connection to the resolved target; once
+ * more without kTLS if the kernel spoiled the socket half-way. */
 static int attempt(struct session *s, int64_t deadline, int *sock)
 {
-	for (;;) {
+	for (bool try_ktls = s->ktls;; try_ktls = false) {
 		int code;
 		nego_init(&engine, &s->cfg);
 		*sock = net_connect_target(&s->target, deadline, &code);
 		if (*sock < 0)
 			return code;
 		code = net_handshake(&engine, *sock, deadline, s->peer);
-		if (code == EXIT_OK && offload(s, *sock) == 0)
+		if (code == EXIT_OK && offload(s, *sock, try_ktls) == 0)
 			return EXIT_OK;
 		close(*sock);
 		*sock = -1;
-		if (code)
-			return code;
-		/* spoiled by a half-done kTLS: once more, in userspace */
+		if (code || !try_ktls)
+			return code ? code : EXIT_TLS;
 	}
 }
 

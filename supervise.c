@@ -44,27 +44,31 @@ static bool still_ours(const struct supervisor *s)
 	return kernel_pid_read(s->pidfd) == kpid;
 }
 
-/* Which slots have hung up: poll them without blocking for up to 'ms'. */
-static void find_hangups(const struct supervisor *s, bool *hup, int ms)
+/* Which slots the kernel has shut down: the truth of the sockets
+ * themselves.  The driver shuts a socket both ways when it marks it dead,
+ * which our reference sees as POLLHUP; a peer's FIN alone (POLLRDHUP) is
+ * not yet the kernel's verdict, and a RECONFIGURE before it would be
+ * dropped (no dead slot to fill).  Waits up to 'ms' for one.  Returns the
+ * number of dead slots. */
+static int find_dead(const struct supervisor *s, bool *dead, int ms)
 {
 	int64_t until = now_ms() + ms;
+	int found;
 	do {
 		struct pollfd p[NBDC_MAX_CONNS];
-		int found = 0;
+		found = 0;
 		for (int i = 0; i < s->nslots; i++)
-			p[i] = (struct pollfd){ s->slot[i], POLLRDHUP, 0 };
+			p[i] = (struct pollfd){ s->slot[i], 0, 0 };
 		poll(p, (nfds_t)s->nslots, 0);
 		for (int i = 0; i < s->nslots; i++) {
-			if (p[i].revents & (POLLHUP | POLLERR | POLLRDHUP | POLLNVAL))
-				hup[i] = true;
-			found += hup[i];
+			dead[i] = p[i].revents & (POLLHUP | POLLNVAL);
+			found += dead[i];
 		}
-		if (found)
-			return;
+		if (found || now_ms() >= until)
+			break;
 		poll(NULL, 0, 50);
-	} while (now_ms() < until);
-	if (s->nslots == 1) /* the event said so; it can only be this one */
-		hup[0] = true;
+	} while (1);
+	return found;
 }
 
 /* "reconnected ..." with the time since 'start'; in the counting test
@@ -93,15 +97,17 @@ static int retry(const struct supervisor *s, int slot, int64_t give_up,
 		if (deadline > give_up)
 			deadline = give_up;
 		++*attempts;
-		if (s->reconnect(s->ctx, slot, deadline, ksock) == EXIT_OK)
+		int code = s->reconnect(s->ctx, slot, deadline, ksock);
+		if (code == EXIT_OK)
 			return EXIT_OK;
-		if (s->index >= 0 && !still_ours(s))
+		if (kernel_disconnect_asked() || (s->index >= 0 && !still_ours(s)))
 			return -1;
 		unsigned d = backoff_ms(*attempts, s->max_delay_ms, rng);
 		if (now_ms() + d >= give_up)
 			return EXIT_CONNECT;
-		msg("%s: %s unreachable (attempt %u); next attempt in %u ms",
-		    s->dev, s->what, *attempts, d);
+		msg("%s: %s %s (attempt %u); next attempt in %u ms", s->dev,
+		    s->what, code == EXIT_CONNECT || code == EXIT_TIMEOUT ?
+		    "unreachable" : "not usable (see above)", *attempts, d);
 		poll(NULL, 0, (int)d);
 	}
 }
@@ -114,6 +120,12 @@ static int revive_slot(struct supervisor *s, int i, int64_t give_up,
 		int ks, code = retry(s, i, give_up, attempts, rng, &ks);
 		if (code)
 			return code;
+		/* A RECONFIGURE clears the kernel's "disconnected": never
+		 * after `nbdc -d` asked for one. */
+		if (kernel_disconnect_asked() || !still_ours(s)) {
+			close(ks);
+			return -1;
+		}
 		int err = kernel_reconfigure(s->index, &ks, 1, s->backend);
 		if (!err) {
 			s->slot[i] = ks;
@@ -144,13 +156,12 @@ int supervise_retry(const struct supervisor *s, int *ksock)
 	return code ? EXIT_CONNECT : EXIT_OK;
 }
 
-/* The kernel reported a dead link: reconnect every hung-up slot. */
+/* Slots are dead (the kernel shut them): reconnect each of them. */
 static int revive(struct supervisor *s, bool *hup, uint32_t *rng, long base)
 {
 	int64_t start = now_ms();
 	int64_t give_up = start + (int64_t)s->budget * 1000;
 	unsigned attempts = 0;
-	find_hangups(s, hup, 1000);
 	msg("%s: lost the connection to %s; reconnecting for up to %u s",
 	    s->dev, s->what, s->budget);
 	for (int i = 0; i < s->nslots; i++) {
@@ -175,61 +186,91 @@ static int revive(struct supervisor *s, bool *hup, uint32_t *rng, long base)
 	return EXIT_OK;
 }
 
-/* Hung-up slots and no LINK_DEAD: what that means, and the exit code. */
-static int ended(const struct supervisor *s, bool dead)
+/* The device lost its link(s) and -p is off: released, as the ioctl path
+ * would, so I/O fails now rather than after the dead-connection timeout. */
+static int released(const struct supervisor *s)
 {
-	if (dead) { /* released, as the ioctl path would: I/O fails now */
-		msg("%s: lost the connection to %s; device released (-p "
-		    "reconnects instead)", s->dev, s->what);
-		kernel_disconnect_netlink(s->index);
-		return EXIT_CONNECT;
-	}
-	return EXIT_OK; /* a requested disconnect */
+	msg("%s: lost the connection to %s; device released (-p reconnects "
+	    "instead)", s->dev, s->what);
+	kernel_disconnect_netlink(s->index);
+	return EXIT_CONNECT;
+}
+
+/* Sockets shut with no LINK_DEAD for them: the user's disconnect, or a link
+ * death whose event never came (lost, before we listened, or a kernel that
+ * sends none for a timed-out socket).  Ask, never guess: our own `nbdc -d`
+ * says so (SIGUSR2); a device gone from /sys or that NBD_CMD_STATUS calls
+ * unconnected was disconnected; one still connected lost its link. */
+static bool link_died(const struct supervisor *s)
+{
+	if (kernel_disconnect_asked() || !still_ours(s))
+		return false;
+	return kernel_status_netlink(s->index) > 0;
+}
+
+/* What to do with the dead slots in dead[]: revive them (-p) or release
+ * the device.  Returns -1 to go on watching, else the exit code. */
+static int act(struct supervisor *s, bool *dead, uint32_t *rng, long base)
+{
+	if (!s->persist)
+		return released(s);
+	int code = revive(s, dead, rng, base);
+	if (code || !still_ours(s))
+		return code;
+	return -1;
 }
 
 int supervise(struct supervisor *s)
 {
-	struct genl ev;
-	bool hup[NBDC_MAX_CONNS] = { false };
-	int64_t hup_since = 0;
+	bool dead[NBDC_MAX_CONNS] = { false };
+	int64_t dead_since = 0;
 	long base = tls_alloc_count();
 	uint32_t rng = (uint32_t)getpid() ^ (uint32_t)now_ms();
-	int err = kernel_events_open(&ev);
+	int err = s->ev.fd >= 0 ? 0 : kernel_events_open(&s->ev);
 	if (err) {
 		errno = -err;
-		msg_errno("%s: cannot listen for the kernel's dead-link events%s",
-			  s->dev, s->persist ? "; -p will not reconnect" : "");
-		ev.fd = -1;
+		msg_errno("%s: cannot listen for the kernel's dead-link events; "
+			  "hang-ups are checked with the kernel instead", s->dev);
+		s->ev.fd = -1;
 	}
 	kpid = kernel_pid_read(s->pidfd);
 	if (!kpid) /* detached already, or never seen: nothing to watch */
 		return EXIT_OK;
 	for (;;) {
 		struct pollfd p[1 + NBDC_MAX_CONNS];
-		int n = s->nslots, alive = 0;
-		p[0] = (struct pollfd){ ev.fd, POLLIN, 0 };
-		for (int i = 0; i < n; i++)
-			p[1 + i] = (struct pollfd){ hup[i] ? -1 : s->slot[i],
-						    POLLRDHUP, 0 };
+		int n = s->nslots, ndead = 0;
+		p[0] = (struct pollfd){ s->ev.fd, POLLIN, 0 };
+		for (int i = 0; i < n; i++) /* POLLHUP: the kernel shut it */
+			p[1 + i] = (struct pollfd){ dead[i] ? -1 : s->slot[i], 0, 0 };
 		poll(p, (nfds_t)n + 1, TICK_MS);
 		if (!still_ours(s))
 			return EXIT_OK;
-		for (int i = 0; i < n; i++) {
-			if (p[1 + i].revents)
-				hup[i] = true;
-			alive += !hup[i];
+		enum link_event ev = (p[0].revents & POLLIN)
+			? kernel_link_event(&s->ev, s->index) : LINK_QUIET;
+		if (ev == LINK_LOST)
+			msg("%s: the kernel's events overflowed; asking the "
+			    "sockets themselves", s->dev);
+		/* The sockets' own state is the truth; an event only says
+		 * when to look (and how long the kernel may take to shut). */
+		ndead = find_dead(s, dead, ev == LINK_DEAD ? 1000 : 0);
+		if (!ndead) {
+			dead_since = 0;
+			continue;
 		}
-		if (alive < n && !hup_since)
-			hup_since = now_ms();
-		bool dead = p[0].revents & POLLIN && kernel_link_dead(&ev, s->index);
-		if (dead && s->persist) {
-			int code = revive(s, hup, &rng, base);
-			if (code || !still_ours(s))
-				return code;
-			hup_since = 0;
-		} else if (dead || (hup_since && alive == 0 &&
-				    now_ms() - hup_since > GRACE_MS)) {
-			return ended(s, dead);
-		}
+		/* `nbdc -d` said it was coming: the pump (if any) has carried
+		 * the kernel's goodbye; nothing to revive. */
+		if (kernel_disconnect_asked())
+			return EXIT_OK;
+		if (!dead_since)
+			dead_since = now_ms();
+		if (ev != LINK_DEAD && ev != LINK_LOST &&
+		    now_ms() - dead_since <= GRACE_MS)
+			continue; /* a LINK_DEAD may still be on its way */
+		if (ev != LINK_DEAD && ev != LINK_LOST && !link_died(s))
+			return EXIT_OK; /* a requested disconnect */
+		int code = act(s, dead, &rng, base);
+		if (code >= 0)
+			return code;
+		dead_since = 0;
 	}
 }

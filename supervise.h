@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "genl.h"
 #include "kernel.h"
 
 /* Produce a new kernel-ready socket for connection 'slot' (connect,
@@ -23,6 +24,8 @@ struct supervisor {
 	const char *what;           /* "HOST:PORT export 'x'" */
 	const char *backend;        /* what CONNECT set; RECONFIGURE needs it */
 	int pidfd;                  /* kernel_pid_open(), right after CONNECT */
+	struct genl ev;             /* the driver's events, joined before
+	                               CONNECT (fd -1: supervise() joins) */
 	int nslots;
 	int slot[NBDC_MAX_CONNS];   /* our reference to each kernel socket */
 	bool persist;

@@ -34,6 +34,9 @@ const bool tls_available = true;
 #define ERR_CERT_BIG     102
 #define EE_MAX           16384 /* largest server certificate we keep */
 #define PEM_MAX          (1 << 20)
+/* How long a TLS session may be resumed after its full handshake: the
+ * upper limit RFC 5246 (F.1.4) recommends for session IDs. */
+#define TLS_RESUME_MAX_MS (24LL * 3600 * 1000)
 
 /* An X.509 engine that wraps BearSSL's minimal one: it keeps the server's
  * own certificate to check --pin and iPAddress names itself. */
@@ -65,6 +68,8 @@ struct tls_state {
 	br_skey_decoder_context skey;
 	bool have_client_key;
 	br_ssl_session_parameters session; /* for resumption on reconnect */
+	int64_t session_born;              /* its full handshake (now_ms) */
+	bool profile_set;                  /* cc holds the client profile */
 	char sni[256];
 	int fd;
 };
@@ -489,6 +494,11 @@ static const struct suite {
 };
 #define NSUITES (sizeof suites / sizeof suites[0])
 
+static const struct suite *current_suite(void);
+/* The suite of the last handshake, kept apart from the engine, which is
+ * wiped after a hand-over to the kernel. */
+static const struct suite *negotiated;
+
 static void client_profile(void)
 {
 	uint16_t ids[NSUITES];
@@ -525,6 +535,7 @@ static void client_profile(void)
 	br_ssl_engine_set_x509(&cc->eng, &S->xw.vtable);
 	br_ssl_engine_set_buffer(&cc->eng, S->iobuf, sizeof S->iobuf, 1);
 	br_ssl_engine_add_flags(&cc->eng, BR_OPT_NO_RENEGOTIATION);
+	S->profile_set = true;
 	if (S->have_client_key) {
 		if (br_skey_decoder_key_type(&S->skey) == BR_KEYTYPE_RSA)
 			br_ssl_client_set_single_rsa(cc, S->chain, S->nchain,
@@ -670,8 +681,14 @@ int tls_handshake(int fd, int64_t deadline, const char *peer)
 		return EXIT_SYSTEM;
 	}
 	br_ssl_engine_inject_entropy(&S->cc.eng, seed, sizeof seed);
-	/* A reconnect offers the last session: an abbreviated handshake
-	 * when the server still has it, a full one otherwise. */
+	if (!S->profile_set) /* wiped after a hand-over to the kernel */
+		client_profile();
+	/* A reconnect offers the last session, if it is younger than
+	 * TLS_RESUME_MAX_MS: an abbreviated handshake when the server still
+	 * has it, a full one otherwise.  An older one is forgotten. */
+	if (S->session.session_id_len &&
+	    now_ms() - S->session_born >= TLS_RESUME_MAX_MS)
+		explicit_bzero(&S->session, sizeof S->session);
 	bool resume = S->session.session_id_len > 0;
 	if (resume)
 		br_ssl_engine_set_session_parameters(&S->cc.eng, &S->session);
@@ -699,8 +716,18 @@ int tls_handshake(int fd, int64_t deadline, const char *peer)
 		    said ? "" : tls_hint());
 		return EXIT_TLS;
 	}
-	/* The trust anchors stay loaded: a reconnect verifies again. */
-	br_ssl_engine_get_session_parameters(&S->cc.eng, &S->session);
+	/* The trust anchors stay loaded: a reconnect verifies again.  A
+	 * resumed session keeps the age of the full handshake it came from. */
+	br_ssl_session_parameters now;
+	br_ssl_engine_get_session_parameters(&S->cc.eng, &now);
+	bool resumed = resume && now.session_id_len == S->session.session_id_len &&
+		       !memcmp(now.session_id, S->session.session_id,
+			       now.session_id_len);
+	if (!resumed)
+		S->session_born = now_ms();
+	negotiated = current_suite();
+	S->session = now;
+	explicit_bzero(&now, sizeof now);
 	return EXIT_OK;
 }
 
@@ -756,8 +783,7 @@ static const struct suite *current_suite(void)
 
 const char *tls_suite_name(void)
 {
-	const struct suite *su = current_suite();
-	return su ? su->name : "TLS";
+	return negotiated ? negotiated->name : "TLS";
 }
 
 /* Is the engine at a record boundary with nothing buffered either way?
@@ -820,8 +846,16 @@ int tls_to_kernel(int fd, char *why, size_t size)
 	bool spoiled;
 	const char *step;
 	int err = ktls_install(fd, c, &tx, &rx, &step, &spoiled);
-	memset(kb, 0, sizeof kb);
-	__asm__ __volatile__("" : : "r"(kb) : "memory");
+	explicit_bzero(kb, sizeof kb);
+	if (!err) {
+		/* The kernel has the record keys now: forget ours, and the
+		 * engine with them (client_profile() sets it up again for
+		 * the next handshake).  Only the session kept for resumption
+		 * remains, for at most TLS_RESUME_MAX_MS. */
+		explicit_bzero(&S->cc, sizeof S->cc);
+		explicit_bzero(S->iobuf, sizeof S->iobuf);
+		S->profile_set = false;
+	}
 	if (err) {
 		bool ulp = !strcmp(step, "TCP_ULP");
 		snprintf(why, size, "setsockopt %s: %s%s%s%s", step, strerror(err),
@@ -843,47 +877,51 @@ static void set_nonblock(int fd)
 }
 
 /* One poll round: what the engine can take or give decides what we wait
- * for on each side.  Returns 1 to go on, 0 at a clean end, -1 on error. */
+ * for on each side.  The engine's state is read again before every step:
+ * a record just read may change it (a HelloRequest makes the engine queue
+ * its refusal, and sendapp is unavailable until that alert is out), and a
+ * stale "sendapp" would read 0 bytes from the kernel's side and take that
+ * for its end.  A side with nothing to wait for is left out of poll(), so
+ * a hang-up there cannot make the loop spin.  Returns 1 to go on, 0 at a
+ * clean end, -1 on error. */
 static int pump_round(br_ssl_engine_context *eng, int tcp, int local,
 		      bool *local_eof)
 {
 	unsigned st = br_ssl_engine_current_state(eng);
 	if (st & BR_SSL_CLOSED)
 		return br_ssl_engine_last_error(eng) == BR_ERR_OK ? 0 : -1;
-	struct pollfd p[2] = {
-		{ tcp, (short)((st & BR_SSL_SENDREC ? POLLOUT : 0) |
-			       (st & BR_SSL_RECVREC ? POLLIN : 0)), 0 },
-		{ local, (short)((st & BR_SSL_RECVAPP ? POLLOUT : 0) |
-				 (st & BR_SSL_SENDAPP && !*local_eof ? POLLIN : 0)), 0 },
-	};
+	short tev = (short)((st & BR_SSL_SENDREC ? POLLOUT : 0) |
+			    (st & BR_SSL_RECVREC ? POLLIN : 0));
+	short lev = (short)((st & BR_SSL_RECVAPP ? POLLOUT : 0) |
+			    (st & BR_SSL_SENDAPP && !*local_eof ? POLLIN : 0));
+	struct pollfd p[2] = { { tev ? tcp : -1, tev, 0 },
+			       { lev ? local : -1, lev, 0 } };
 	if (poll(p, 2, -1) < 0)
 		return errno == EINTR ? 1 : -1;
 	size_t len;
 	ssize_t n;
-	if (p[0].revents & POLLOUT) {
-		unsigned char *b = br_ssl_engine_sendrec_buf(eng, &len);
+	unsigned char *b;
+	if (p[0].revents & POLLOUT && (b = br_ssl_engine_sendrec_buf(eng, &len))) {
 		if ((n = send(tcp, b, len, MSG_NOSIGNAL)) > 0)
 			br_ssl_engine_sendrec_ack(eng, (size_t)n);
 		else if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return -1;
 	}
-	if (p[0].revents & (POLLIN | POLLHUP | POLLERR) && st & BR_SSL_RECVREC) {
-		unsigned char *b = br_ssl_engine_recvrec_buf(eng, &len);
+	if (p[0].revents & (POLLIN | POLLHUP | POLLERR) &&
+	    (b = br_ssl_engine_recvrec_buf(eng, &len))) {
 		if ((n = recv(tcp, b, len, 0)) > 0)
 			br_ssl_engine_recvrec_ack(eng, (size_t)n);
 		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
 			return -1; /* server gone without close_notify */
 	}
-	if (p[1].revents & POLLOUT) {
-		unsigned char *b = br_ssl_engine_recvapp_buf(eng, &len);
+	if (p[1].revents & POLLOUT && (b = br_ssl_engine_recvapp_buf(eng, &len))) {
 		if ((n = send(local, b, len, MSG_NOSIGNAL)) > 0)
 			br_ssl_engine_recvapp_ack(eng, (size_t)n);
 		else if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return -1;
 	}
 	if (p[1].revents & (POLLIN | POLLHUP | POLLERR) && !*local_eof &&
-	    st & BR_SSL_SENDAPP) {
-		unsigned char *b = br_ssl_engine_sendapp_buf(eng, &len);
+	    (b = br_ssl_engine_sendapp_buf(eng, &len))) {
 		if ((n = recv(local, b, len, 0)) > 0) {
 			br_ssl_engine_sendapp_ack(eng, (size_t)n);
 			br_ssl_engine_flush(eng, 0);

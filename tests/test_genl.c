@@ -1,26 +1,52 @@
 /*
  * test_genl.c - the generic netlink message builder and attribute parser
- * (genl.c), and the supervisor's backoff (supervise.c), without a kernel:
- * nest lengths, alignment, a full buffer refused, truncated and oversized
- * attributes ignored, and backoff bounds with jitter.
+ * (genl.c), and the supervisor (supervise.c) without a kernel: nest
+ * lengths, alignment, a full buffer refused, truncated and oversized
+ * attributes ignored, backoff bounds with jitter; and the supervisor's
+ * decisions with the kernel's calls scripted: lost events, a LINK_DEAD
+ * whose socket is healthy, a hang-up with no event, `nbdc -d`, SIGPIPE.
  */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "genl.h"
+#include "status.h"
 #include "supervise.h"
 #include "text.h"
 
 static int passed, failed;
 
-/* supervise.c's kernel calls, never reached by backoff_ms. */
+/* ---- supervise.c's kernel calls, scripted ---- */
+static struct {
+	int64_t alive_until;        /* the device is ours until then */
+	enum link_event events[4];  /* what each look at the events says */
+	int nevents, next_event;
+	int status;                 /* NBD_CMD_STATUS: 1 connected */
+	int reconnects, reconfigures, disconnects;
+} k;
+
 int kernel_pid_open(const char *dev) { (void)dev; return -1; }
-pid_t kernel_pid_read(int fd) { (void)fd; return 0; }
+pid_t kernel_pid_read(int fd) { (void)fd; return now_ms() < k.alive_until ? 100 : 0; }
 int kernel_reconfigure(int i, const int *s, int n, const char *b)
-{ (void)i; (void)s; (void)n; (void)b; return -1; }
-int kernel_disconnect_netlink(int i) { (void)i; return -1; }
+{ (void)i; (void)s; (void)n; (void)b; k.reconfigures++; return 0; }
+int kernel_disconnect_netlink(int i) { (void)i; k.disconnects++; return 0; }
 int kernel_events_open(struct genl *g) { (void)g; return -1; }
-bool kernel_link_dead(struct genl *g, int i) { (void)g; (void)i; return false; }
+int kernel_status_netlink(int i) { (void)i; return k.status; }
+enum link_event kernel_link_event(struct genl *g, int i)
+{
+	(void)g, (void)i;
+	return k.next_event < k.nevents ? k.events[k.next_event++] : LINK_QUIET;
+}
+bool kernel_disconnect_asked(void)
+{
+	sigset_t set;
+	return sigpending(&set) == 0 && sigismember(&set, SIGUSR2);
+}
 
 static void check(const char *name, int cond)
 {
@@ -145,8 +171,106 @@ static void test_largest_connect(void)
 	      !strcmp(a, "10.0.2.2:10809/root"));
 }
 
+/* A reconnect that always works: a fresh healthy socket. */
+static int fake_reconnect(void *ctx, int slot, int64_t deadline, int *ksock)
+{
+	int sv[2];
+	(void)ctx, (void)slot, (void)deadline;
+	k.reconnects++;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return EXIT_SYSTEM;
+	*ksock = sv[0]; /* sv[1] stays open: the "server" end */
+	return EXIT_OK;
+}
+
+/* Run the supervisor over one slot for 'ms' with the scripted events;
+ * 'shut': the kernel has shut the slot's socket (POLLHUP on ours). */
+static int run_supervisor(int ms, bool shut, const enum link_event *ev, int nev,
+			  int status)
+{
+	static struct supervisor s;
+	int sv[2], evp[2];
+	memset(&k, 0, sizeof k);
+	k.alive_until = now_ms() + ms;
+	if (nev)
+		memcpy(k.events, ev, sizeof(enum link_event) * (size_t)nev);
+	k.nevents = nev;
+	k.status = status;
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	if (shut)
+		shutdown(sv[0], SHUT_RDWR);
+	pipe(evp);
+	if (write(evp[1], "e", 1) != 1) /* the event socket reads as ready */
+		return -1;
+	s = (struct supervisor){ .index = 3, .dev = "/dev/nbd3", .what = "srv",
+		.backend = "b", .nslots = 1, .slot = { sv[0] }, .persist = true,
+		.budget = 3, .max_delay_ms = 100, .connect_timeout = 1,
+		.reconnect = fake_reconnect, .ev = { .fd = nev ? evp[0] : -1 } };
+	int code = supervise(&s);
+	close(sv[1]);
+	close(evp[0]);
+	close(evp[1]);
+	return code;
+}
+
+static void test_supervisor(void)
+{
+	static const enum link_event lost[] = { LINK_LOST }, dead[] = { LINK_DEAD };
+	int code = run_supervisor(2500, false, lost, 1, 1);
+	check("events lost (ENOBUFS), socket healthy: no reconnect", code == 0 &&
+	      k.reconnects == 0 && k.reconfigures == 0 && k.disconnects == 0);
+	code = run_supervisor(2500, true, lost, 1, 1);
+	check("events lost, the kernel shut the socket: that slot reconnected",
+	      code == 0 && k.reconnects == 1 && k.reconfigures == 1);
+	code = run_supervisor(2500, false, dead, 1, 1);
+	check("LINK_DEAD but the socket is healthy: no guess, no reconnect",
+	      code == 0 && k.reconnects == 0);
+	code = run_supervisor(2500, true, dead, 1, 1);
+	check("LINK_DEAD and the socket shut: reconnected",
+	      code == 0 && k.reconnects == 1 && k.reconfigures == 1);
+	code = run_supervisor(6000, true, NULL, 0, 1);
+	check("shut with no event (or no event socket), the kernel says "
+	      "connected: a link died, reconnected", code == 0 && k.reconnects == 1);
+	code = run_supervisor(6000, true, NULL, 0, 0);
+	check("shut with no event, the kernel says not connected: leave quietly",
+	      code == 0 && k.reconnects == 0 && k.disconnects == 0);
+	sigset_t usr2;
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &usr2, NULL);
+	kill(getpid(), SIGUSR2); /* what `nbdc -d` sends */
+	code = run_supervisor(2500, true, dead, 1, 1);
+	check("`nbdc -d` said so: the shut socket is not revived",
+	      code == 0 && k.reconnects == 0 && k.reconfigures == 0);
+	int sig;
+	sigwait(&usr2, &sig);
+}
+
+/* A process that stays dies of no signal it did not mean to take: a write
+ * to a pipe nobody reads (the holder's start-up pipe, a stderr pipe under
+ * -n) fails with EPIPE instead of killing it with SIGPIPE. */
+static void test_sigpipe(void)
+{
+	int p[2], saved = dup(2);
+	protect_signals();
+	pipe(p);
+	close(p[0]);
+	errno = 0;
+	ssize_t w = write(p[1], "x", 1);
+	check("after protect_signals, a write to a reader-less pipe is EPIPE",
+	      w < 0 && errno == EPIPE);
+	dup2(p[1], 2);
+	msg("a message to a stderr pipe nobody reads");
+	dup2(saved, 2);
+	close(saved);
+	close(p[1]);
+	check("... and a message to such a stderr: still alive", 1);
+}
+
 int main(void)
 {
+	test_sigpipe();
+	test_supervisor();
 	test_largest_connect();
 	test_build_parse();
 	test_overflow();

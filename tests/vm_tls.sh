@@ -1,7 +1,8 @@
 #!/bin/bash
 # TLS through the real kernel driver in a VM: nbdkit --tls=require, qemu-nbd
 # with x509 tls-creds, nbd-server with force_tls; client certificates;
-# refusals; a server that drops; the pump's allocations and memory.
+# refusals; a server that drops; the pump's allocations and memory; a
+# GnuTLS server asking for renegotiation all through a transfer.
 cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
 SUITE=vm-tls
@@ -41,14 +42,18 @@ cat >"$T/nbd-server.conf" <<CONF
 CONF
 nbd-server -C "$T/nbd-server.conf" -p "$T/nbd-server.pid" 2>"$T/nbd-server.log"
 wait_file "$T/nbd-server.pid" && PIDS="$PIDS $(cat "$T/nbd-server.pid")"
-wait_servers $P_NBDKIT $P_VERIFY $P_EXPIRED $P_DROP $P_PLAIN $P_QEMU $P_NBDSRV
+# A GnuTLS server that sends a HelloRequest every 16 requests and goes on
+# when the client refuses (as GnuTLS servers do).
+P_RENEG=$(free_port)
+python3 tests/tlsnbd.py "$P_RENEG" "$PKI" "$T/reneg.log" 16 & PIDS="$PIDS $!"
+wait_servers $P_NBDKIT $P_VERIFY $P_EXPIRED $P_DROP $P_PLAIN $P_QEMU $P_NBDSRV $P_RENEG
 
 G=$T/guest
 guest_tree "$G" 16
 cp "$PKI"/ca-cert.pem "$PKI"/other-ca-cert.pem "$PKI"/client-cert.pem \
 	"$PKI"/client-key.pem "$PKI"/server.pin "$G/pki/"
 cp tests/vm/tls.guest.sh "$G/test.sh"
-for v in P_NBDKIT P_VERIFY P_EXPIRED P_DROP P_PLAIN P_QEMU P_NBDSRV; do
+for v in P_NBDKIT P_VERIFY P_EXPIRED P_DROP P_PLAIN P_QEMU P_NBDSRV P_RENEG; do
 	echo "$v=${!v}"
 done >"$G/env"
 
@@ -58,7 +63,16 @@ done >"$G/env"
 	sleep 0.2
   done ) & PIDS="$PIDS $!"
 
-vm_guest_run "$G" "$T/console.log" 20
+vm_guest_run "$G" "$T/console.log" 23
+# The pump refused every HelloRequest without ending the session.
+asked=$(grep -c '^rehandshake' "$T/reneg.log"); refused=$(grep -c '^refused' "$T/reneg.log")
+echo "renegotiation: $asked HelloRequests, $refused refusals; $(grep '^end' "$T/reneg.log" | tr '\n' ' ')"
+[ "$asked" -ge 8 ] && [ "$refused" -ge $((asked - 1)) ] &&
+	ok "HelloRequests under load: each refused, the session went on" ||
+	not_ok "HelloRequests under load: $asked asked, $refused refused"
+[ "$(grep -c '^end' "$T/reneg.log")" = 1 ] && grep -q '^end disconnect' "$T/reneg.log" &&
+	ok "HelloRequests under load: the one session ended only at -d" ||
+	{ not_ok "HelloRequests under load: the session ended early"; cat "$T/reneg.log" | grep -v '^re'; }
 [ "$(head -c 16M "$T/q.img" | sha256sum | cut -d' ' -f1)" = "$(cat "$G/data.sha")" ] &&
 	ok "qemu-nbd backing file holds the data" || not_ok "qemu-nbd backing file differs"
 vm_console_if_failed "$T/console.log"

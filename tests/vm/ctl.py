@@ -5,7 +5,9 @@ guest runs I/O.  ctl.py PORT NAME=COMMAND...: listens on 127.0.0.1:PORT
   kill NAME    SIGKILL the server (a crash: no goodbye to clients)
   start NAME   start it again; answers once it listens on its port
 and gets "done" back.  NAME=COMMAND defines a server; its port is the
-value after the first "-p" in COMMAND.  Bounded: exits after an hour."""
+value after the first "-p" in COMMAND.  ~NAME=COMMAND defines one that is
+not started at first: another server for the same port (the same export
+with other flags, say).  Bounded: exits after an hour."""
 import shlex, signal, socket, subprocess, sys, time
 
 def port_of(argv):
@@ -23,9 +25,12 @@ def main():
     servers = {}
     for spec in sys.argv[2:]:
         name, cmd = spec.split("=", 1)
-        servers[name] = {"argv": shlex.split(cmd), "proc": None}
+        later = name.startswith("~")
+        servers[name.lstrip("~")] = {"argv": shlex.split(cmd), "proc": None,
+                                     "later": later}
     for s in servers.values():
-        s["proc"] = subprocess.Popen(s["argv"], stderr=subprocess.DEVNULL)
+        if not s["later"]:
+            s["proc"] = subprocess.Popen(s["argv"], stderr=subprocess.DEVNULL)
     lsock = socket.socket()
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lsock.bind(("127.0.0.1", ctl_port))
@@ -42,7 +47,8 @@ def main():
                     s["proc"].kill()
                     s["proc"].wait()
                     s["proc"] = None
-                elif line[0] == "start" and not s["proc"]:
+                elif line[0] == "start" and (not s["proc"] or
+                                             s["proc"].poll() is not None):
                     s["proc"] = subprocess.Popen(s["argv"], stderr=subprocess.DEVNULL)
                     for _ in range(200):
                         if listening(port_of(s["argv"])):

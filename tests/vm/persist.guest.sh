@@ -156,6 +156,51 @@ t "-C 4 without multi-conn: one connection and a warning" \
 	eval '[ $rc = 0 ] && grep -q "does not offer multiple connections" /tmp/c1.err'
 /nbdc -d /dev/nbd5 >/dev/null 2>&1
 
+# ---- a reconnect accepts only what the kernel was configured with ----
+# wait_log FILE PATTERN: up to 15 s for PATTERN in FILE.
+wait_log() { i=0; while ! grep -q "$2" "$1" && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done; grep -q "$2" "$1"; }
+/nbdc -p --reconnect-for 60 $H "$P_FL" /dev/nbd8 2>/tmp/sup8.log; rc=$?
+t "flags: attach writable with -p" [ $rc = 0 -a "$(blockdev --getro /dev/nbd8)" = 0 ]
+sup=$(cat /sys/block/nbd8/pid)
+ctl kill fl; ctl start flro
+t "flags: a server back read-only is refused, with the reason" \
+	wait_log /tmp/sup8.log "not using this connection: the export is now read-only, and the device is writable"
+ctl kill flro; ctl start flnozero
+t "flags: a server back without WRITE_ZEROES is refused, naming it" \
+	wait_log /tmp/sup8.log "no longer offers SEND_WRITE_ZEROES, which the device relies on"
+t "flags: the supervisor keeps trying" kill -0 "$sup"
+ctl kill flnozero; ctl start fl
+t "flags: the right server back: reconnected" wait_log /tmp/sup8.log "reconnected to"
+t "flags: writes work after the reconnect" write_verify /dev/nbd8
+cat /tmp/sup8.log
+/nbdc -d /dev/nbd8 >/dev/null 2>&1; waitgone nbd8
+
+# -p --size N: the kernel has N, the server the export's own size; a
+# reconnect compares the negotiated size (it refused every one before).
+/nbdc -p --size 33554432 $H "$P_SZ" /dev/nbd9 2>/tmp/sup9.log; rc=$?
+t "--size: attach with -p --size 32 MiB of a 64 MiB export" [ $rc = 0 -a "$(size /dev/nbd9)" = 33554432 ]
+ctl kill sz; sleep 1; ctl start sz
+t "--size: the server back is accepted" wait_log /tmp/sup9.log "reconnected to"
+t "--size: I/O works after the reconnect" write_verify /dev/nbd9
+cat /tmp/sup9.log
+/nbdc -d /dev/nbd9 >/dev/null 2>&1; waitgone nbd9
+
+# ---- the ioctl holder with stderr a pipe nobody reads: a message to it
+# must not kill the holder (SIGPIPE) and with it the device ----
+rm -f /tmp/errpipe; mkfifo /tmp/errpipe
+(exec 3</tmp/errpipe; sleep 1) &
+/nbdc -L -n -p $H "$P_HOLD" -N h /dev/nbd10 2>/tmp/errpipe & holder=$!
+i=0; while [ ! -e /sys/block/nbd10/pid ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+sleep 1.5 # the pipe's reader has gone
+ctl kill hold; sleep 1; ctl start hold
+i=0; while [ "$(cat /sys/block/nbd10/pid 2>/dev/null)" != "$holder" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status"; }
+t "SIGPIPE: the holder survives a message to a dead stderr pipe" alive "$holder"
+t "SIGPIPE: and attached again" [ "$(cat /sys/block/nbd10/pid 2>/dev/null)" = "$holder" ]
+/nbdc -d /dev/nbd10 >/dev/null 2>&1
+wait $holder; rc=$?
+t "SIGPIPE: -d ends it with 0, not a signal" [ $rc = 0 ]
+
 # ---- detached, with a log daemon running: messages go to /dev/log ----
 syslogd -n -O /tmp/syslog.log & slp=$!
 i=0; while [ ! -S /dev/log ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done

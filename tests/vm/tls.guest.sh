@@ -89,3 +89,12 @@ t "server drop: I/O fails instead of hanging" \
 	[ \( $rc != 0 -o "$(size /dev/nbd6)" = 0 \) -a $((b - a)) -lt 1000 ]
 i=0; while [ -e /sys/block/nbd6/pid ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 t "server drop: the device is released" [ ! -e /sys/block/nbd6/pid ]
+
+# ---- HelloRequests all through a transfer, through the pump ----
+# (The refusal once left a stale state that read as the kernel's end.)
+/nbdc --no-ktls -A $CA $H "$P_RENEG" /dev/nbd7 2>/tmp/reneg.err; rc=$?
+t "renegotiation asked: attach through the pump" [ $rc = 0 ]
+t "renegotiation asked: 16 MiB random written and read back" write_verify /dev/nbd7
+t "renegotiation asked: again, on the same session" write_verify /dev/nbd7
+/nbdc -d /dev/nbd7 >/dev/null 2>&1
+cat /tmp/reneg.err
