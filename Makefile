@@ -3,11 +3,18 @@
 
 CC_MUSL  ?= musl-gcc
 CC_HOST  ?= gcc
-CFLAGS   ?= -Os
+CFLAGS   ?= -Oz
 WARN     := -Wall -Wextra -Werror
 CPPFLAGS += -D_GNU_SOURCE
-LDFLAGS_STATIC := -static -s -Wl,--gc-sections
-CFLAGS_SIZE := -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
+# Size: no page of padding between code and read-only data
+# (noseparate-code); no RELRO segment: musl's static start-up never makes
+# it read-only (no dynamic linker), so it was padding alone; and the data
+# right after the code in the file, never padded to a page boundary to
+# save a page of memory (common-page-size; max-page-size is untouched, so
+# the binary loads wherever it did).
+LDFLAGS_STATIC := -static -s -Wl,--gc-sections -Wl,-z,noseparate-code \
+		  -Wl,-z,norelro -Wl,-z,common-page-size=64
+CFLAGS_SIZE := -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -flto=auto
 
 # TLS=1 (default): BearSSL, built from Debian's source package into
 # build/bearssl (or point BEARSSL_DIR at another build: include/ and lib/).
@@ -17,11 +24,11 @@ NBDC_OUT ?= nbdc
 BEARSSL_DIR ?= build/bearssl
 SRCS_CORE := nbdc.c boot_cmdline.c nbdtab.c nego.c net.c session.c attach.c \
              supervise.c protect.c kernel_ioctl.c kernel_netlink.c genl.c ktls.c status.c bootargs.c \
-             text.c resolve.c
+             text.c resolve.c fmt.c args.c dir.c
 HDRS := nbd_proto.h nego.h net.h session.h attach.h supervise.h kernel.h genl.h ktls.h \
-        status.h tls.h x509_der.h bootargs.h opts.h text.h resolve.h
+        status.h tls.h x509_der.h bootargs.h opts.h text.h resolve.h fmt.h args.h dir.h pump.h
 ifeq ($(TLS),1)
-SRCS := $(SRCS_CORE) tls_bearssl.c x509_der.c
+SRCS := $(SRCS_CORE) tls_bearssl.c x509_der.c pump.c
 TLS_CFLAGS := -I$(BEARSSL_DIR)/include
 TLS_LIBS := $(BEARSSL_DIR)/lib/libbearssl.a
 else
@@ -55,23 +62,24 @@ build/nbdc-alloc: $(SRCS) $(HDRS) $(TLS_LIBS) | $(STAMP)
 
 build/bearssl/lib/libbearssl.a: mk/bearssl.sh | $(STAMP)
 	@sh mk/bearssl.sh
+# (mk/bearssl.sh also rebuilds an archive made with other flags.)
 
-build/test_nego: tests/test_nego.c nego.c nego.h nbd_proto.h text.c text.h | $(STAMP)
-	$(CC_HOST) $(CPPFLAGS) -O1 -g $(WARN) -I. -o $@ tests/test_nego.c nego.c text.c
+build/test_nego: tests/test_nego.c nego.c nego.h nbd_proto.h text.c text.h fmt.c fmt.h | $(STAMP)
+	$(CC_HOST) $(CPPFLAGS) -O1 -g $(WARN) -I. -o $@ tests/test_nego.c nego.c text.c fmt.c
 
 # Sanitizer builds (glibc is fine for these): unit tests and the whole
 # client under AddressSanitizer + UndefinedBehaviorSanitizer.
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-build/test_nego_asan: tests/test_nego.c nego.c nego.h nbd_proto.h text.c text.h | $(STAMP)
-	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_nego.c nego.c text.c
+build/test_nego_asan: tests/test_nego.c nego.c nego.h nbd_proto.h text.c text.h fmt.c fmt.h | $(STAMP)
+	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_nego.c nego.c text.c fmt.c
 build/nbdc-asan: $(SRCS_CORE) tls_none.c $(HDRS) | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -o $@ $(SRCS_CORE) tls_none.c
 
 # The supervisor (supervise.c) and protect_signals (protect.c), with the
 # kernel's calls stubbed by the test.
-build/test_genl: tests/test_genl.c genl.c genl.h supervise.c supervise.h status.c text.c tls_none.c protect.c | $(STAMP)
+build/test_genl: tests/test_genl.c genl.c genl.h supervise.c supervise.h status.c text.c fmt.c tls_none.c protect.c | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. \
-		-o $@ tests/test_genl.c genl.c supervise.c status.c text.c tls_none.c protect.c
+		-o $@ tests/test_genl.c genl.c supervise.c status.c text.c fmt.c tls_none.c protect.c
 
 build/nbdbench: bench/nbdbench.c | $(STAMP)
 	$(CC_MUSL) -O2 -static -s $(WARN) -o $@ bench/nbdbench.c
@@ -80,39 +88,52 @@ build/nbdbench: bench/nbdbench.c | $(STAMP)
 bench: nbdc build/nbdbench
 	bash bench/run.sh
 
-build/test_bootargs: tests/test_bootargs.c bootargs.c bootargs.h | $(STAMP)
-	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_bootargs.c bootargs.c
+build/test_bootargs: tests/test_bootargs.c bootargs.c bootargs.h fmt.c fmt.h | $(STAMP)
+	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_bootargs.c bootargs.c fmt.c
 
-build/test_x509: tests/test_x509.c x509_der.c x509_der.h | $(STAMP)
-	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_x509.c x509_der.c
+build/test_resolve: tests/test_resolve.c resolve.c resolve.h status.c text.c fmt.c | $(STAMP)
+	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_resolve.c \
+		resolve.c status.c text.c fmt.c
+
+build/test_x509: tests/test_x509.c x509_der.c x509_der.h fmt.c fmt.h | $(STAMP)
+	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_x509.c x509_der.c fmt.c
+
+# Our PEM and DER decoders against BearSSL's (with BearSSL, so clang).
+build/test_pem: tests/test_pem.c tests/pem_diff.h x509_der.c x509_der.h $(TLS_LIBS) | $(STAMP)
+	clang $(CPPFLAGS) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+		$(WARN) -I. $(TLS_CFLAGS) -o $@ tests/test_pem.c x509_der.c $(TLS_LIBS)
 
 # libFuzzer: arbitrary server byte streams into the handshake engine.
 FUZZ_SECONDS ?= 60
-build/fuzz_nego: tests/fuzz/fuzz_nego.c nego.c nego.h nbd_proto.h text.c text.h | $(STAMP)
+build/fuzz_nego: tests/fuzz/fuzz_nego.c nego.c nego.h nbd_proto.h text.c text.h fmt.c fmt.h | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_nego.c nego.c text.c
-build/fuzz_x509: tests/fuzz/fuzz_x509.c x509_der.c x509_der.h | $(STAMP)
+		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_nego.c nego.c text.c fmt.c
+build/fuzz_x509: tests/fuzz/fuzz_x509.c x509_der.c x509_der.h fmt.c fmt.h | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_x509.c x509_der.c
-build/fuzz_bootargs: tests/fuzz/fuzz_bootargs.c bootargs.c bootargs.h | $(STAMP)
+		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_x509.c x509_der.c fmt.c
+build/fuzz_bootargs: tests/fuzz/fuzz_bootargs.c bootargs.c bootargs.h fmt.c fmt.h | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_bootargs.c bootargs.c
+		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_bootargs.c bootargs.c fmt.c
 # The PEM loaders (trust anchors, chain, key), compiled with tls_bearssl.c.
-build/fuzz_pem: tests/fuzz/fuzz_pem.c tls_bearssl.c status.c text.c x509_der.c ktls.c $(TLS_LIBS) | $(STAMP)
+build/fuzz_pem: tests/fuzz/fuzz_pem.c tls_bearssl.c status.c text.c fmt.c x509_der.c ktls.c $(TLS_LIBS) | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN) -I. $(TLS_CFLAGS) -o $@ \
-		tests/fuzz/fuzz_pem.c status.c text.c x509_der.c ktls.c $(TLS_LIBS)
+		tests/fuzz/fuzz_pem.c status.c text.c fmt.c x509_der.c ktls.c $(TLS_LIBS)
 # What a server says after STARTTLS, through BearSSL with our profile.
-build/fuzz_tls: tests/fuzz/fuzz_tls.c tls_bearssl.c status.c text.c x509_der.c ktls.c $(TLS_LIBS) | $(STAMP)
+build/fuzz_tls: tests/fuzz/fuzz_tls.c tls_bearssl.c status.c text.c fmt.c x509_der.c ktls.c $(TLS_LIBS) | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN) -I. $(TLS_CFLAGS) -o $@ \
-		tests/fuzz/fuzz_tls.c status.c text.c x509_der.c ktls.c $(TLS_LIBS)
-build/fuzz_dns: tests/fuzz/fuzz_dns.c resolve.c resolve.h status.c text.c | $(STAMP)
+		tests/fuzz/fuzz_tls.c status.c text.c fmt.c x509_der.c ktls.c $(TLS_LIBS)
+build/fuzz_dns: tests/fuzz/fuzz_dns.c resolve.c resolve.h status.c text.c fmt.c | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_dns.c \
-		resolve.c status.c text.c
+		resolve.c status.c text.c fmt.c
+build/fuzz_der: tests/fuzz/fuzz_der.c tests/pem_diff.h x509_der.c x509_der.h $(TLS_LIBS) | $(STAMP)
+	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $(WARN) -I. $(TLS_CFLAGS) -o $@ \
+		tests/fuzz/fuzz_der.c x509_der.c $(TLS_LIBS)
 FUZZERS := build/fuzz_nego build/fuzz_x509 build/fuzz_bootargs build/fuzz_pem \
-	   build/fuzz_tls build/fuzz_dns
+	   build/fuzz_tls build/fuzz_dns build/fuzz_der
 fuzz: $(FUZZERS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
 
@@ -120,7 +141,7 @@ fuzz: $(FUZZERS)
 lint: | $(STAMP)
 	@sh tests/lint.sh
 
-check: nbdc build/nbdc-alloc build/test_genl build/test_nego build/test_nego_asan build/nbdc-asan build/test_x509 build/test_bootargs $(FUZZERS)
+check: nbdc build/nbdc-alloc build/test_genl build/test_nego build/test_nego_asan build/nbdc-asan build/test_x509 build/test_bootargs build/test_resolve build/test_pem $(FUZZERS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/run-all.sh
 
 unit: build/test_nego

@@ -7,8 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -16,16 +14,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "attach.h"
 #include "genl.h"
 #include "kernel.h"
 #include "nbd_proto.h"
+#include "pump.h"
 #include "status.h"
 #include "supervise.h"
 #include "text.h"
 #include "tls.h"
-
-#define PUMP_STACK ((size_t)64 * 1024)
 
 /* What the kernel was configured with: every later connection must match
  * it (same_export). */
@@ -35,97 +33,6 @@ struct export_seen {
 	bool readonly;      /* the device is read-only (-R or the server) */
 	int nslots;
 };
-
-/* ---- the TLS pump: a thread on a static stack, restartable --------------- */
-
-static struct {
-	int tcp, local;
-	bool running;
-	pthread_t thread;
-} pump;
-static void *pump_stack; /* mapped at the first pump, then reused */
-
-static void *pump_main(void *arg)
-{
-	(void)arg;
-	long before = tls_alloc_count();
-	tls_pump(pump.tcp, pump.local);
-	if (before >= 0) /* the allocation-counting test build */
-		msg("pump: %ld heap allocations while pumping",
-		    tls_alloc_count() - before);
-	return NULL;
-}
-
-/* The plaintext socketpair: *ksock for the kernel, the other end and
- * 'tcp' (TLS done) for the pump. */
-static int pump_pair(int tcp, int *ksock)
-{
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		msg_errno("socketpair");
-		return EXIT_SYSTEM;
-	}
-	pump.tcp = tcp;
-	pump.local = sv[1];
-	*ksock = sv[0];
-	return EXIT_OK;
-}
-
-/* Map the pump's stack, once, at attach time: a reconnect maps nothing. */
-static int pump_prepare(void)
-{
-	if (pump_stack)
-		return EXIT_OK;
-	void *p = mmap(NULL, PUMP_STACK, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (p == MAP_FAILED) {
-		msg_errno("cannot map the TLS pump's stack");
-		return EXIT_SYSTEM;
-	}
-	pump_stack = p;
-	mlock(p, PUMP_STACK); /* populated: a stayer is locked already */
-	return EXIT_OK;
-}
-
-/* Start the pump thread (once) in the calling process. */
-static int pump_run(void)
-{
-	pthread_attr_t attr;
-	int code;
-	if (pump.running)
-		return EXIT_OK;
-	if (!pump_stack && (code = pump_prepare()))
-		return code;
-	pthread_attr_init(&attr);
-	pthread_attr_setstack(&attr, pump_stack, PUMP_STACK);
-	if (pthread_create(&pump.thread, &attr, pump_main, NULL)) {
-		msg("cannot start the TLS pump thread");
-		return EXIT_SYSTEM;
-	}
-	pump.running = true;
-	return EXIT_OK;
-}
-
-static int pump_start(int tcp, int *ksock)
-{
-	int code = pump_pair(tcp, ksock);
-	if (code == EXIT_OK && (code = pump_run())) {
-		close(*ksock);
-		close(pump.local);
-	}
-	return code;
-}
-
-static void pump_stop(void)
-{
-	if (!pump.running)
-		return;
-	shutdown(pump.tcp, SHUT_RDWR); /* wakes it if it still waits */
-	pthread_join(pump.thread, NULL);
-	close(pump.tcp);
-	close(pump.local);
-	pump.running = false;
-}
 
 /* ---- choices ------------------------------------------------------------- */
 
@@ -196,19 +103,19 @@ static bool same_export(const struct export_seen *k, const struct nego_result *r
 			  (k->nslots > 1 ? NBD_FLAG_CAN_MULTI_CONN : 0)));
 	uint16_t gone = (uint16_t)(relied & ~r->flags);
 	if (r->size != k->size) {
-		snprintf(why, size, "the export's size is now %llu bytes, not %llu",
+		fmt_snprintf(why, size, "the export's size is now %llu bytes, not %llu",
 			 (unsigned long long)r->size, (unsigned long long)k->size);
 		return false;
 	}
 	if (!k->readonly && r->flags & NBD_FLAG_READ_ONLY) {
-		snprintf(why, size, "the export is now read-only, and the device "
+		fmt_snprintf(why, size, "the export is now read-only, and the device "
 			 "is writable");
 		return false;
 	}
 	if (gone) {
 		char lost[128];
 		nbd_flags_str(gone, lost, sizeof lost);
-		snprintf(why, size, "the server no longer offers %s, which the "
+		fmt_snprintf(why, size, "the server no longer offers %s, which the "
 			 "device relies on", lost);
 		return false;
 	}
@@ -312,7 +219,7 @@ static void name_device(struct attach *a, int index)
 	static char devbuf[32];
 	if (a->dev)
 		return;
-	snprintf(devbuf, sizeof devbuf, "/dev/nbd%d", index);
+	fmt_snprintf(devbuf, sizeof devbuf, "/dev/nbd%d", index);
 	a->dev = devbuf;
 }
 
@@ -323,8 +230,7 @@ static void announce(const struct opts *o, const struct attach *a)
 	kernel_rescan(a->dev);
 	kernel_report_attached(a);
 	if (!o->dev)
-		printf("%s\n", a->dev);
-	fflush(stdout);
+		fmt_print(1, "%s\n", a->dev);
 }
 
 /* CONNECT from this process; on success a->dev names the device, and its
@@ -393,7 +299,6 @@ static int attach_netlink(const struct opts *o, struct session *s,
 		msg_errno("pipe");
 		return EXIT_SYSTEM;
 	}
-	fflush(NULL);
 	pid_t child = fork();
 	if (child < 0) {
 		msg_errno("fork");
@@ -477,11 +382,11 @@ int attach_export(const struct opts *o, struct session *s, int sock,
 	if (o->dev && netlink && index < 0)
 		return EXIT_KERNEL;
 	if (*o->name)
-		snprintf(what, sizeof what, "%s export '%s'", s->peer, o->name);
+		fmt_snprintf(what, sizeof what, "%s export '%s'", s->peer, o->name);
 	else
-		snprintf(what, sizeof what, "%s", s->peer);
-	static char full[sizeof s->peer + 1 + NBD_MAX_STRING + 1];
-	snprintf(full, sizeof full, "%s/%s", s->peer, o->name); /* fits */
+		fmt_snprintf(what, sizeof what, "%s", s->peer);
+	char full[sizeof s->peer + 1 + NBD_MAX_STRING + 1];
+	fmt_snprintf(full, sizeof full, "%s/%s", s->peer, o->name); /* fits */
 	text_abbrev(backend, sizeof backend, full);
 	struct attach a = {
 		.dev = o->dev, .sock = sock, .socks = { sock }, .nsocks = 1,
@@ -501,7 +406,7 @@ int attach_export(const struct opts *o, struct session *s, int sock,
 	}
 	static char tls[96];
 	if (o->tls) {
-		snprintf(tls, sizeof tls, "%s, %s", tls_suite_name(),
+		fmt_snprintf(tls, sizeof tls, "%s, %s", tls_suite_name(),
 			 s->ktls_on ? "in the kernel" : "through nbdc's pump");
 		a.tls = tls;
 	}

@@ -3,17 +3,18 @@
  * (parsed by bootargs.c) turned into options, NBDOPTS applied, and the DHCP
  * root-path found for nbdroot=dhcp.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "dir.h"
+#include "fmt.h"
 #include "kernel.h"
 #include "opts.h"
 #include "status.h"
+#include "text.h"
 
 /* Apply one NBDOPTS item ("timeout=30", "tls"...) as its option would. */
 static int apply_nbdopt(struct opts *o, char *item)
@@ -62,7 +63,7 @@ static int apply_nbdopts(struct opts *o, char *opts)
 {
 	for (char *item = strtok(opts, ","); item; item = strtok(NULL, ",")) {
 		char copy[BOOTARGS_VALUE_MAX];
-		snprintf(copy, sizeof copy, "%s", item); /* fits: from opts */
+		fmt_snprintf(copy, sizeof copy, "%s", item); /* fits: from opts */
 		if (apply_nbdopt(o, item)) {
 			msg("NBDOPTS: cannot use '%s': expected timeout=SEC, bs=N, "
 			    "readonly, tls, cacert=FILE, tls-hostname=NAME, "
@@ -114,9 +115,47 @@ static bool set_rootpath(char *out, size_t size, const char *v,
 	return true;
 }
 
+/* Where a DHCP client leaves the root-path, and under which key. */
+struct rootpath_src {
+	const char *dir, *prefix, *suffix, *key;
+};
+
+struct rootpath_ask {
+	const struct rootpath_src *src;
+	char *out;
+	size_t size;
+	bool *bad, found;
+};
+
+/* One directory entry: a file of the right name holding the key? */
+static bool rootpath_file(void *ctx, const char *name)
+{
+	struct rootpath_ask *r = ctx;
+	const struct rootpath_src *src = r->src;
+	char path[600], text[16384];
+	size_t n = strlen(name), sl = strlen(src->suffix);
+	if (strncmp(name, src->prefix, strlen(src->prefix)) != 0 || n < sl ||
+	    strcmp(name + n - sl, src->suffix) != 0)
+		return false;
+	fmt_snprintf(path, sizeof path, "%s/%s", src->dir, name); /* d_name: 255 */
+	bool read = read_text(path, text, sizeof text);
+	if (!read && errno == EFBIG)
+		msg("%s: larger than %zu bytes; not read", path, sizeof text - 1);
+	char *v = read ? (char *)text_find(text, src->key) : NULL;
+	if (!v)
+		return false;
+	v += strlen(src->key);
+	v += strspn(v, "'\"");
+	v[strcspn(v, "'\"\n")] = 0;
+	if (!*v)
+		return false;
+	r->found = set_rootpath(r->out, r->size, v, path, r->bad);
+	return true;
+}
+
 static bool dhcp_rootpath(char *out, size_t size, bool *bad)
 {
-	static const struct { const char *dir, *prefix, *suffix, *key; } src[] = {
+	static const struct rootpath_src src[] = {
 		{ "/run", "net-", ".conf", "ROOTPATH=" },
 		{ "/tmp", "net.", ".dhcpopts", "new_root_path=" },
 	};
@@ -124,32 +163,10 @@ static bool dhcp_rootpath(char *out, size_t size, bool *bad)
 	if (env && *env)
 		return set_rootpath(out, size, env, "$ROOTPATH", bad);
 	for (size_t i = 0; i < sizeof src / sizeof src[0]; i++) {
-		DIR *d = opendir(src[i].dir);
-		struct dirent *e;
-		char path[600], text[16384];
-		while (d && (e = readdir(d))) {
-			size_t n = strlen(e->d_name), sl = strlen(src[i].suffix);
-			if (strncmp(e->d_name, src[i].prefix, strlen(src[i].prefix)) != 0 ||
-			    n < sl || strcmp(e->d_name + n - sl, src[i].suffix) != 0)
-				continue;
-			snprintf(path, sizeof path, "%s/%s", src[i].dir, e->d_name);
-			bool read = read_text(path, text, sizeof text);
-			if (!read && errno == EFBIG)
-				msg("%s: larger than %zu bytes; not read", path,
-				    sizeof text - 1);
-			char *v = read ? strstr(text, src[i].key) : NULL;
-			if (!v)
-				continue;
-			v += strlen(src[i].key);
-			v += strspn(v, "'\"");
-			v[strcspn(v, "'\"\n")] = 0;
-			if (*v) {
-				closedir(d);
-				return set_rootpath(out, size, v, path, bad);
-			}
-		}
-		if (d)
-			closedir(d);
+		struct rootpath_ask r = { &src[i], out, size, bad, false };
+		dir_each(src[i].dir, rootpath_file, &r);
+		if (r.found || *bad)
+			return r.found;
 	}
 	return false;
 }
@@ -157,7 +174,7 @@ static bool dhcp_rootpath(char *out, size_t size, bool *bad)
 /* Turn the kernel command line into options for an attach. */
 int from_cmdline(struct opts *o, struct boot_spec *b)
 {
-	static char line[BOOTARGS_LINE_MAX + 2], err[BOOTARGS_LINE_MAX + 512];
+	char line[BOOTARGS_LINE_MAX + 2], err[BOOTARGS_LINE_MAX + 512];
 	if (!read_text(o->cmdline_file, line, sizeof line)) {
 		if (errno == EFBIG)
 			msg("%s is longer than a kernel command line can be (%d "
@@ -175,7 +192,7 @@ int from_cmdline(struct opts *o, struct boot_spec *b)
 	if (r)
 		return EXIT_USAGE;
 	if (b->dhcp) {
-		static char rootpath[BOOTARGS_VALUE_MAX];
+		char rootpath[BOOTARGS_VALUE_MAX];
 		bool bad = false;
 		if (!dhcp_rootpath(rootpath, sizeof rootpath, &bad)) {
 			if (!bad)

@@ -1,7 +1,7 @@
 /* bootargs.c - see bootargs.h. */
-#include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "bootargs.h"
 
 /* Set when a value was refused for its length: bad() then says so. */
@@ -33,10 +33,10 @@ static int bad(char *err, size_t errlen, const char *what, const char *text,
 	       const char *expected)
 {
 	if (overlong)
-		snprintf(err, errlen, "%s'%s': a part of it is too long (this "
+		fmt_snprintf(err, errlen, "%s'%s': a part of it is too long (this "
 			 "part may have at most %zu bytes)", what, text, overlong);
 	else
-		snprintf(err, errlen, "malformed %s'%s': expected %s", what,
+		fmt_snprintf(err, errlen, "malformed %s'%s': expected %s", what,
 			 text, expected);
 	overlong = 0;
 	return -1;
@@ -174,7 +174,7 @@ static int param(const char *line, const char *key, char *out, size_t size)
 
 static int too_long(char *err, size_t errlen, const char *key, size_t max)
 {
-	snprintf(err, errlen, "the value of %s is too long: at most %zu bytes "
+	fmt_snprintf(err, errlen, "the value of %s is too long: at most %zu bytes "
 		 "are accepted", key, max);
 	overlong = 0;
 	return -1;
@@ -182,11 +182,10 @@ static int too_long(char *err, size_t errlen, const char *key, size_t max)
 
 int bootargs_parse(const char *line, struct boot_spec *b, char *err, size_t errlen)
 {
-	static char root[BOOTARGS_VALUE_MAX], v[BOOTARGS_VALUE_MAX];
+	char root[BOOTARGS_VALUE_MAX] = "", v[BOOTARGS_VALUE_MAX] = "";
 	char dev[64] = "";
 	int r;
 	memset(b, 0, sizeof *b);
-	root[0] = v[0] = 0;
 	overlong = 0;
 	if (param(line, "root=", root, sizeof root) < 0)
 		return too_long(err, errlen, "root=", sizeof root - 1);

@@ -198,7 +198,6 @@ static int walk(const uint8_t *p, size_t len, uint32_t seq, int *err,
 	return 0;
 }
 
-static uint8_t rbuf[GENL_RECV_MAX];
 
 int genl_call(struct genl *g, struct genl_msg *m, genl_reply_fn *fn, void *ctx)
 {
@@ -213,6 +212,7 @@ int genl_call(struct genl *g, struct genl_msg *m, genl_reply_fn *fn, void *ctx)
 	if (sendto(g->fd, m->buf, m->len, 0, (struct sockaddr *)&to, sizeof to) < 0)
 		return -errno;
 	for (;;) {
+		uint8_t rbuf[GENL_RECV_MAX];
 		ssize_t n = recv(g->fd, rbuf, sizeof rbuf, 0);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -227,6 +227,7 @@ int genl_call(struct genl *g, struct genl_msg *m, genl_reply_fn *fn, void *ctx)
 
 int genl_recv_events(struct genl *g, genl_reply_fn *fn, void *ctx)
 {
+	uint8_t rbuf[GENL_RECV_MAX];
 	ssize_t n = recv(g->fd, rbuf, sizeof rbuf, 0);
 	if (n < 0)
 		return -errno;

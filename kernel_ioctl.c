@@ -11,12 +11,10 @@
  * parent waits until /sys shows the device running, rescans partitions and
  * returns.  With nofork the roles swap: a child rescans, the parent holds.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -25,9 +23,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dir.h"
+#include "fmt.h"
 #include "kernel.h"
 #include "nbd_proto.h"
 #include "status.h"
+#include "text.h"
 
 #define START_WAIT_MS 10000 /* for NBD_DO_IT to show the device running */
 #define STOP_WAIT_MS  10000 /* for a disconnect to finish */
@@ -55,7 +56,7 @@ static int nbd_device(const char *dev, char *pidpath, size_t size)
 	dev_t rdev;
 	if (kernel_nbd_devno(dev, &rdev))
 		return -1;
-	snprintf(pidpath, size, "/sys/dev/block/%u:%u/pid", major(rdev),
+	fmt_snprintf(pidpath, size, "/sys/dev/block/%u:%u/pid", major(rdev),
 		 minor(rdev));
 	return 0;
 }
@@ -192,9 +193,11 @@ static pid_t probe(const struct attach *a)
 		return p;
 	if (nbd_device(a->dev, pidpath, sizeof pidpath) == 0 &&
 	    wait_running(pidpath, -1) == 0) {
-		static char buf[4096] __attribute__((aligned(4096)));
+		/* O_DIRECT wants an aligned buffer: a page of its own */
+		void *buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		int fd = open(a->dev, O_RDONLY | O_DIRECT | O_CLOEXEC);
-		if (fd >= 0 && read(fd, buf, sizeof buf) > 0)
+		if (buf != MAP_FAILED && fd >= 0 && read(fd, buf, 4096) > 0)
 			_exit(0);
 	}
 	int fd = open(a->dev, O_RDWR | O_CLOEXEC);
@@ -284,7 +287,7 @@ void kernel_report_attached(const struct attach *a)
 {
 	char conns[32] = "";
 	if (a->nsocks > 1)
-		snprintf(conns, sizeof conns, ", %d connections", a->nsocks);
+		fmt_snprintf(conns, sizeof conns, ", %d connections", a->nsocks);
 	msg("%s: attached %s (%llu bytes, block size %u%s%s%s%s)", a->dev,
 	    a->what, (unsigned long long)a->size, a->blksize,
 	    a->flags & NBD_FLAG_READ_ONLY ? ", read-only" : "", conns,
@@ -332,7 +335,6 @@ int kernel_attach_ioctl(struct attach *a)
 		close(fd);
 		return EXIT_SYSTEM;
 	}
-	fflush(NULL);
 	pid_t child = fork();
 	if (child < 0) {
 		msg_errno("fork");
@@ -394,7 +396,9 @@ pid_t kernel_pid_read(int fd)
 	if (n <= 0)
 		return 0; /* the attribute is gone: the device was released */
 	buf[n] = 0;
-	return (pid_t)strtol(buf, NULL, 10);
+	uint64_t pid;
+	const char *end;
+	return text_u64(buf, 10, INT32_MAX, &pid, &end) ? (pid_t)pid : 0;
 }
 
 int kernel_check(const char *dev, pid_t *pid)
@@ -413,24 +417,27 @@ int kernel_check(const char *dev, pid_t *pid)
 /* Does process 'pid' hold this device open: the device node itself (the
  * ioctl holder) or its /sys pid file (the netlink supervisor)?  Compared
  * by inode, so paths that differ after switch_root still match. */
+struct holds_ask {
+	char dir[64];
+	const struct stat *dev, *sys;
+};
+
+static bool holds_fd(void *ctx, const char *name)
+{
+	const struct holds_ask *h = ctx;
+	char path[96];
+	struct stat st;
+	fmt_snprintf(path, sizeof path, "%s/%.20s", h->dir, name);
+	return stat(path, &st) == 0 &&
+	       ((S_ISBLK(st.st_mode) && st.st_rdev == h->dev->st_rdev) ||
+		(st.st_dev == h->sys->st_dev && st.st_ino == h->sys->st_ino));
+}
+
 static bool holds_device(pid_t pid, const struct stat *dev, const struct stat *sys)
 {
-	char dir[64], path[96];
-	snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	bool found = false;
-	while (d && !found && (e = readdir(d))) {
-		struct stat st;
-		snprintf(path, sizeof path, "%s/%.20s", dir, e->d_name);
-		if (e->d_name[0] == '.' || stat(path, &st) < 0)
-			continue;
-		found = (S_ISBLK(st.st_mode) && st.st_rdev == dev->st_rdev) ||
-			(st.st_dev == sys->st_dev && st.st_ino == sys->st_ino);
-	}
-	if (d)
-		closedir(d);
-	return found;
+	struct holds_ask h = { .dev = dev, .sys = sys };
+	fmt_snprintf(h.dir, sizeof h.dir, "/proc/%d/fd", (int)pid);
+	return dir_each(h.dir, holds_fd, &h) == 1;
 }
 
 /* A disconnect is coming: an nbdc that keeps this device (the ioctl
@@ -443,7 +450,7 @@ static void tell_holder(pid_t pid, const char *dev, const char *pidpath)
 {
 	char mine[512], theirs[512], path[64];
 	struct stat ds, ss;
-	snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+	fmt_snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
 	ssize_t a = readlink("/proc/self/exe", mine, sizeof mine - 1);
 	ssize_t b = readlink(path, theirs, sizeof theirs - 1);
 	if (a > 0 && a == b && !memcmp(mine, theirs, (size_t)a) &&

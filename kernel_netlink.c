@@ -14,16 +14,17 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "genl.h"
 #include "kernel.h"
 #include "status.h"
+#include "text.h"
 
 /* From <linux/nbd-netlink.h>. */
 enum { NBD_ATTR_INDEX = 1, NBD_ATTR_SIZE_BYTES, NBD_ATTR_BLOCK_SIZE_BYTES,
@@ -79,7 +80,7 @@ int kernel_nbd_index(const char *dev)
 	if (kernel_nbd_devno(dev, &rdev))
 		return -1;
 	/* /sys/dev/block/43:M -> .../block/nbdN: the name has the index. */
-	snprintf(sys, sizeof sys, "/sys/dev/block/%u:%u", major(rdev), minor(rdev));
+	fmt_snprintf(sys, sizeof sys, "/sys/dev/block/%u:%u", major(rdev), minor(rdev));
 	ssize_t n = readlink(sys, link, sizeof link - 1);
 	if (n <= 0) {
 		msg_errno("%s: cannot read %s", dev, sys);
@@ -88,9 +89,9 @@ int kernel_nbd_index(const char *dev)
 	link[n] = 0;
 	const char *base = strrchr(link, '/');
 	base = base ? base + 1 : link;
-	char *end;
-	long index = strtol(base + 3, &end, 10);
-	if (strncmp(base, "nbd", 3) != 0 || end == base + 3 || *end) {
+	uint64_t index;
+	if (strncmp(base, "nbd", 3) != 0 ||
+	    !text_u64(base + 3, 10, INT32_MAX, &index, NULL)) {
 		msg("%s is a partition of an NBD device, not the device", dev);
 		return -1;
 	}

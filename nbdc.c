@@ -3,15 +3,16 @@
  * handshake, then print (--info, --list) or hand the socket to the kernel.
  */
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fmt.h"
+#include "args.h"
 #include "bootargs.h"
 #include "opts.h"
 #include "kernel.h"
@@ -78,72 +79,59 @@ static const char usage_text[] =
 static int usage_error(const char *fmt, const char *arg)
 {
 	msg(fmt, arg); /* escaped there: arg may come from outside */
-	fputs(usage_text, stderr);
+	fmt_write(2, usage_text, sizeof usage_text - 1);
 	return EXIT_USAGE;
-}
-
-/* A whole decimal number in [min, max], or -1. */
-long long number(const char *s, long long min, long long max)
-{
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	return *s && !*end && v >= min && v <= max ? v : -1;
-}
-
-bool legal_block_size(long long v)
-{
-	return v >= KERNEL_MIN_BLOCK && v <= KERNEL_MAX_BLOCK && !(v & (v - 1));
 }
 
 enum { OPT_INFO = 256, OPT_CONNECT_TIMEOUT, OPT_PIN, OPT_CMDLINE, OPT_RETRY,
        OPT_DUMP, OPT_RECONNECT_FOR, OPT_DELAY_MAX, OPT_NO_KTLS };
 
-static const struct option long_opts[] = {
-	{ "name", required_argument, NULL, 'N' },
-	{ "block-size", required_argument, NULL, 'b' },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "readonly", no_argument, NULL, 'R' },
-	{ "nofork", no_argument, NULL, 'n' },
-	{ "unix", required_argument, NULL, 'u' },
-	{ "list", no_argument, NULL, 'l' },
-	{ "info", no_argument, NULL, OPT_INFO },
-	{ "check", required_argument, NULL, 'c' },
-	{ "disconnect", required_argument, NULL, 'd' },
-	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
-	{ "tls", no_argument, NULL, 'x' },
-	{ "cacert", required_argument, NULL, 'A' },
-	{ "tls-hostname", required_argument, NULL, 'H' },
-	{ "cert", required_argument, NULL, 'F' },
-	{ "key", required_argument, NULL, 'K' },
-	{ "pin", required_argument, NULL, OPT_PIN },
-	{ "no-ktls", no_argument, NULL, OPT_NO_KTLS },
-	{ "cmdline", no_argument, NULL, OPT_CMDLINE },
-	{ "retry-for", required_argument, NULL, OPT_RETRY },
-	{ "systemd-mark", no_argument, NULL, 'm' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "help", no_argument, NULL, 'h' },
+static const struct arg_opt long_opts[] = {
+	{ "name", 'N', true },
+	{ "block-size", 'b', true },
+	{ "timeout", 't', true },
+	{ "readonly", 'R', false },
+	{ "nofork", 'n', false },
+	{ "unix", 'u', true },
+	{ "list", 'l', false },
+	{ "info", OPT_INFO, false },
+	{ "check", 'c', true },
+	{ "disconnect", 'd', true },
+	{ "connect-timeout", OPT_CONNECT_TIMEOUT, true },
+	{ "tls", 'x', false },
+	{ "cacert", 'A', true },
+	{ "tls-hostname", 'H', true },
+	{ "cert", 'F', true },
+	{ "key", 'K', true },
+	{ "pin", OPT_PIN, true },
+	{ "no-ktls", OPT_NO_KTLS, false },
+	{ "cmdline", OPT_CMDLINE, false },
+	{ "retry-for", OPT_RETRY, true },
+	{ "systemd-mark", 'm', false },
+	{ "version", 'V', false },
+	{ "help", 'h', false },
 	/* nbd-client's spellings (also with one dash: getopt_long_only) */
-	{ "persist", no_argument, NULL, 'p' },
-	{ "swap", no_argument, NULL, 's' },
-	{ "nonetlink", no_argument, NULL, 'L' },
-	{ "connections", required_argument, NULL, 'C' },
-	{ "certfile", required_argument, NULL, 'F' },
-	{ "keyfile", required_argument, NULL, 'K' },
-	{ "cacertfile", required_argument, NULL, 'A' },
-	{ "tlshostname", required_argument, NULL, 'H' },
-	{ "enable-tls", no_argument, NULL, 'x' },
-	{ "identifier", required_argument, NULL, 'i' },
-	{ "dead-timeout", required_argument, NULL, 'D' },
-	{ "dead-conn-timeout", required_argument, NULL, 'D' },
-	{ "reconnect-for", required_argument, NULL, OPT_RECONNECT_FOR },
-	{ "reconnect-delay-max", required_argument, NULL, OPT_DELAY_MAX },
-	{ "no-optgo", no_argument, NULL, 'g' },
-	{ "size", required_argument, NULL, 'B' },
-	{ "preinit", no_argument, NULL, 'P' },
-	{ "priority", required_argument, NULL, 'y' },
-	{ "sdp", no_argument, NULL, 'S' },
-	{ "dump-options", no_argument, NULL, OPT_DUMP }, /* for tests */
-	{ 0, 0, 0, 0 },
+	{ "persist", 'p', false },
+	{ "swap", 's', false },
+	{ "nonetlink", 'L', false },
+	{ "connections", 'C', true },
+	{ "certfile", 'F', true },
+	{ "keyfile", 'K', true },
+	{ "cacertfile", 'A', true },
+	{ "tlshostname", 'H', true },
+	{ "enable-tls", 'x', false },
+	{ "identifier", 'i', true },
+	{ "dead-timeout", 'D', true },
+	{ "dead-conn-timeout", 'D', true },
+	{ "reconnect-for", OPT_RECONNECT_FOR, true },
+	{ "reconnect-delay-max", OPT_DELAY_MAX, true },
+	{ "no-optgo", 'g', false },
+	{ "size", 'B', true },
+	{ "preinit", 'P', false },
+	{ "priority", 'y', true },
+	{ "sdp", 'S', false },
+	{ "dump-options", OPT_DUMP, false }, /* for tests */
+	{ NULL, 0, false },
 };
 
 /* Positional arguments: HOST [PORT] [/dev/nbdX]. The device is the one
@@ -153,7 +141,7 @@ static int parse_positional(struct opts *o, int argc, char **argv)
 	char *a[3];
 	int n = 0;
 	bool wants_dev = o->action == ACT_ATTACH;
-	for (int i = optind; i < argc; i++) {
+	for (int i = 0; i < argc; i++) {
 		long long v;
 		if (!strncmp(argv[i], "bs=", 3)) { /* nbd-client's old spelling */
 			if (!legal_block_size(v = number(argv[i] + 3, 0, 1 << 30)))
@@ -197,14 +185,14 @@ static const char *dev_path(const char *s)
 	static int i;
 	if (s[0] == '/' || !is_nbd_name(s) || strlen(s) + 6 > sizeof buf[0])
 		return s; /* as given: opening it will say what is wrong */
-	snprintf(buf[i & 1], sizeof buf[0], "/dev/%s", s);
+	fmt_snprintf(buf[i & 1], sizeof buf[0], "/dev/%s", s);
 	return buf[i++ & 1];
 }
 
 /* --dump-options: the settings the command line produced, for tests. */
 static void dump_options(const struct opts *o)
 {
-	printf("action=%d host=%s port=%s name=%s dev=%s unix=%s bs=%u timeout=%u "
+	fmt_print(1, "action=%d host=%s port=%s name=%s dev=%s unix=%s bs=%u timeout=%u "
 	       "readonly=%d nofork=%d persist=%d swap=%d nonetlink=%d conns=%u "
 	       "no_optgo=%d mark=%d tls=%d ca=%s cert=%s key=%s hostname=%s "
 	       "size=%llu dead=%u reconnect_for=%u delay_max=%u\n", o->action,
@@ -223,14 +211,19 @@ static void dump_options(const struct opts *o)
 
 static int parse_args(struct opts *o, int argc, char **argv)
 {
+	char *pos[256];
+	struct args args;
+	const char *optarg;
 	int c;
 	long long v;
+	if (argc > (int)(sizeof pos / sizeof pos[0]))
+		return usage_error("too many arguments (%s...)", argv[1]);
 	o->port = DEFAULT_PORT;
 	o->name = "";
 	o->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
-	while ((c = getopt_long_only(argc, argv,
-			"N:b:t:Rnu:lc:d:VhxA:H:F:K:mpsLC:i:D:gB:Py:S", long_opts,
-			NULL)) != -1) {
+	args_init(&args, argc, argv, "N:b:t:Rnu:lc:d:VhxA:H:F:K:mpsLC:i:D:gB:Py:S",
+		  long_opts, pos);
+	while ((c = args_next(&args, &optarg)) != -1) {
 		switch (c) {
 		case 'N': o->name = optarg; break;
 		case 'b':
@@ -312,22 +305,24 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		case OPT_PIN: o->tls = true; o->tlso.pin = optarg; break;
 		case OPT_NO_KTLS: o->no_ktls = true; break;
 		case 'V':
-			printf("nbdc %s (tls: %s)\n", NBDC_VERSION,
+			fmt_print(1, "nbdc %s (tls: %s)\n", NBDC_VERSION,
 			       tls_available ? "bearssl" : "none");
 			exit(EXIT_OK);
-		case 'h': fputs(usage_text, stdout); exit(EXIT_OK);
-		default: fputs(usage_text, stderr); return EXIT_USAGE;
+		case 'h': fmt_write(1, usage_text, sizeof usage_text - 1); exit(EXIT_OK);
+		default: fmt_write(2, usage_text, sizeof usage_text - 1); return EXIT_USAGE;
 		}
 	}
+	char **rest = args.pos;
+	int nrest = args.npos;
 	if (o->action == ACT_CHECK || o->action == ACT_DISCONNECT)
-		return optind < argc ? usage_error("unexpected argument: %s",
-						   argv[optind]) : EXIT_OK;
+		return nrest ? usage_error("unexpected argument: %s", rest[0])
+			     : EXIT_OK;
 	if (o->action == ACT_CMDLINE) {
-		o->cmdline_file = optind < argc ? argv[optind++] : "/proc/cmdline";
-		return optind < argc ? usage_error("unexpected argument: %s",
-						   argv[optind]) : EXIT_OK;
+		o->cmdline_file = nrest ? rest[0] : "/proc/cmdline";
+		return nrest > 1 ? usage_error("unexpected argument: %s", rest[1])
+				 : EXIT_OK;
 	}
-	return parse_positional(o, argc, argv);
+	return parse_positional(o, nrest, rest);
 }
 
 /* The settings every source (argv, nbdtab, the kernel command line and
@@ -374,9 +369,9 @@ static void print_export(void *ctx, const char *name, const char *desc)
 {
 	(void)ctx;
 	if (*desc)
-		printf("%s\t%s\n", name, desc);
+		fmt_print(1, "%s\t%s\n", name, desc);
 	else
-		printf("%s\n", name);
+		fmt_print(1, "%s\n", name);
 }
 
 static void print_info(const struct opts *o, const struct nego_result *r)
@@ -385,18 +380,18 @@ static void print_info(const struct opts *o, const struct nego_result *r)
 		"NBD_OPT_EXPORT_NAME", "NBD_OPT_GO" };
 	char flags[256];
 	nbd_flags_str(r->flags, flags, sizeof flags);
-	printf("export: %s\n", *r->name ? r->name : o->name);
-	printf("size: %" PRIu64 "\n", r->size);
-	printf("flags: %s\n", flags);
+	fmt_print(1, "export: %s\n", *r->name ? r->name : o->name);
+	fmt_print(1, "size: %" PRIu64 "\n", r->size);
+	fmt_print(1, "flags: %s\n", flags);
 	if (r->have_block_size)
-		printf("block size: min %u, preferred %u, max %u\n",
+		fmt_print(1, "block size: min %u, preferred %u, max %u\n",
 		       r->bs.min, r->bs.pref, r->bs.max);
 	if (*r->description)
-		printf("description: %s\n", r->description);
-	printf("handshake: %s%s%s\n", r->path == NEGO_PATH_OLDSTYLE ? "" :
+		fmt_print(1, "description: %s\n", r->description);
+	fmt_print(1, "handshake: %s%s%s\n", r->path == NEGO_PATH_OLDSTYLE ? "" :
 	       r->fixed_newstyle ? "fixed newstyle, " : "newstyle, ",
 	       r->tls ? "TLS, " : "", paths[r->path]);
-	printf("round trips: %u after the TCP connect\n", wire_round_trips());
+	fmt_print(1, "round trips: %u after the TCP connect\n", wire_round_trips());
 }
 
 static int check(const char *dev)
@@ -404,7 +399,7 @@ static int check(const char *dev)
 	pid_t pid;
 	int r = kernel_check(dev, &pid);
 	if (r > 0)
-		printf("%d\n", (int)pid);
+		fmt_print(1, "%d\n", (int)pid);
 	return r > 0 ? EXIT_OK : r == 0 ? EXIT_USAGE : EXIT_SYSTEM;
 }
 
@@ -416,6 +411,17 @@ static void systemd_mark(char **argv)
 		close(fd);
 }
 
+
+/* Zeroed memory of its own (no heap in nbdc), or NULL after saying why. */
+static void *map_zeroed(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p != MAP_FAILED)
+		return p;
+	msg_errno("cannot map %zu bytes", size);
+	return NULL;
+}
 
 /* -p: what a reconnect needs from the kernel, unless given. */
 static void persist_defaults(struct opts *o)
@@ -436,7 +442,10 @@ static void persist_defaults(struct opts *o)
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
-	static struct boot_spec boot;
+	/* Where --cmdline's strings live (the options point into them) and,
+	 * for --info, the export's texts: mapped only for those, so a process
+	 * left behind carries neither in its locked memory. */
+	struct boot_spec *boot = NULL;
 	static struct session sess;
 	int code = parse_args(&o, argc, argv);
 	if (code)
@@ -448,8 +457,10 @@ int main(int argc, char **argv)
 	}
 	if (o.systemd_mark)
 		systemd_mark(argv);
-	if (o.action == ACT_CMDLINE && (code = from_cmdline(&o, &boot)))
-		return code;
+	if (o.action == ACT_CMDLINE &&
+	    ((boot = map_zeroed(sizeof *boot)) == NULL ||
+	     (code = from_cmdline(&o, boot))))
+		return boot ? code : EXIT_SYSTEM;
 	persist_defaults(&o); /* NBDOPTS may have said -p */
 	if (o.action <= ACT_INFO && (code = check_opts(&o)))
 		return code;
@@ -468,6 +479,9 @@ int main(int argc, char **argv)
 		.cfg = { .mode = modes[o.action], .name = o.name, .tls = o.tls,
 			 .no_optgo = o.no_optgo, .on_export = print_export },
 	};
+	if (o.action == ACT_INFO &&
+	    !(sess.cfg.texts = map_zeroed(sizeof *sess.cfg.texts)))
+		return EXIT_SYSTEM;
 	session_name(&sess);
 	if (o.tls) {
 		o.tlso.host = o.unix_path ? NULL : o.host;
@@ -500,6 +514,6 @@ int main(int argc, char **argv)
 	const char *dev = o.dev;
 	code = attach_export(&o, &sess, sock, &dev);
 	if (code == EXIT_OK && o.cmdline_file) /* the device for the hook */
-		printf("%s\n", boot.mount[0] ? boot.mount : dev);
+		fmt_print(1, "%s\n", boot && boot->mount[0] ? boot->mount : dev);
 	return code;
 }

@@ -4,11 +4,12 @@
  */
 #include <fcntl.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "kernel.h"
 #include "opts.h"
 #include "status.h"
@@ -84,21 +85,29 @@ static bool nbdtab_option(struct opts *o, char *item)
  * "DEVICE HOST EXPORT [OPTIONS]", options comma-separated. */
 int nbdtab(struct opts *o, const char *devname)
 {
-	static char text[8192]; /* the process may stay behind, memory locked */
-	static char dev[64];
+	/* The options keep pointing into it for the life of the process
+	 * (which may stay behind, memory locked): mapped when used only. */
+	static char *text, dev[64];
+	enum { TEXT_MAX = 8192 };
 	const char *env = getenv("NBDTAB");
 	const char *path = env && *env ? env : "/etc/nbdtab";
 	const char *want = strncmp(devname, "/dev/", 5) ? devname : devname + 5;
+	text = mmap(NULL, TEXT_MAX, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (text == MAP_FAILED) {
+		msg_errno("cannot map memory for %s", path);
+		return EXIT_SYSTEM;
+	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t len = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
+	ssize_t len = fd < 0 ? -1 : read(fd, text, TEXT_MAX - 1);
 	if (fd >= 0)
 		close(fd);
 	if (len < 0) {
 		msg_errno("%s: no server given, and cannot read %s", devname, path);
 		return EXIT_USAGE;
 	}
-	if ((size_t)len == sizeof text - 1) {
-		msg("%s: larger than %zu bytes; not read", path, sizeof text - 2);
+	if ((size_t)len == TEXT_MAX - 1) {
+		msg("%s: larger than %d bytes; not read", path, TEXT_MAX - 2);
 		return EXIT_USAGE;
 	}
 	text[len] = 0;
@@ -123,14 +132,14 @@ int nbdtab(struct opts *o, const char *devname)
 			msg("%s:%d: device name too long: %s", path, lineno, want);
 			return EXIT_USAGE;
 		}
-		snprintf(dev, sizeof dev, "/dev/%s", want);
+		fmt_snprintf(dev, sizeof dev, "/dev/%s", want);
 		o->dev = dev;
 		o->host = f[1];
 		o->name = f[2];
 		for (char *opt = f[3] ? strtok(f[3], ",") : NULL; opt;
 		     opt = strtok(NULL, ",")) {
-			char copy[sizeof text];
-			snprintf(copy, sizeof copy, "%s", opt); /* fits */
+			char copy[TEXT_MAX];
+			fmt_snprintf(copy, sizeof copy, "%s", opt); /* fits */
 			if (!nbdtab_option(o, opt)) {
 				msg("%s:%d: unknown or malformed option '%s'", path,
 				    lineno, copy);

@@ -10,8 +10,8 @@
  */
 #include <inttypes.h>
 #include <stdarg.h>
-#include <stdio.h>
 
+#include "fmt.h"
 #include "nego.h"
 #include "text.h"
 
@@ -102,9 +102,9 @@ void nbd_flags_str(uint16_t flags, char *buf, size_t size)
 		if (!(flags & (1U << bit)))
 			continue;
 		int w = bit < sizeof flag_names / sizeof flag_names[0]
-			? snprintf(buf + used, size - used, "%s%s",
+			? fmt_snprintf(buf + used, size - used, "%s%s",
 				   used ? " " : "", flag_names[bit])
-			: snprintf(buf + used, size - used, "%sbit%u",
+			: fmt_snprintf(buf + used, size - used, "%sbit%u",
 				   used ? " " : "", bit);
 		used += w > 0 ? (size_t)w : 0;
 	}
@@ -127,7 +127,7 @@ static void fail(struct nego *n, enum nego_error e, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	/* clang-analyzer 14 misreads va_start here (valist false positive). */
-	int w = vsnprintf(n->msg, sizeof n->msg, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+	int w = fmt_vsnprintf(n->msg, sizeof n->msg, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
 	va_end(ap);
 	if (w >= (int)sizeof n->msg) /* say so rather than cut silently */
 		memcpy(n->msg + sizeof n->msg - 4, "...", 4);
@@ -142,7 +142,7 @@ static const char *export_label(const struct nego *n, char *buf, size_t size)
 {
 	if (!n->namelen)
 		return "the default export";
-	snprintf(buf, size, "export '%s'", n->cfg.name);
+	fmt_snprintf(buf, size, "export '%s'", n->cfg.name);
 	return buf;
 }
 
@@ -319,14 +319,15 @@ static void on_rep_error(struct nego *n, const uint8_t *data, size_t len)
 {
 	uint32_t type = n->rep.type;
 	unsigned i = rep_error_index(type);
-	char label[NBD_MAX_STRING + 16], said[TEXT_ESCAPED_MAX(NBD_MAX_STRING) + 32] = "";
+	char label[NBD_MAX_STRING + 16], said[NEGO_MSG_MAX] = "";
 
 	if (type == NBD_REP_ERR_UNSUP && n->opt == NBD_OPT_GO)
 		return send_export_name(n);
-	if (len) {
-		char text[TEXT_ESCAPED_MAX(NBD_MAX_STRING)];
-		text_escape(text, sizeof text, data, len);
-		snprintf(said, sizeof said, " (server says: \"%s\")", text);
+	if (len) { /* escaped straight in; cut (with "...") to what fits */
+		size_t o = (size_t)fmt_snprintf(said, sizeof said,
+						" (server says: \"");
+		o += text_escape(said + o, sizeof said - o - 2, data, len);
+		memcpy(said + o, "\")", 3);
 	}
 	if (n->opt == NBD_OPT_STARTTLS)
 		return fail(n, NEGO_E_TLS, "the server refused STARTTLS: %s%s",
@@ -382,10 +383,12 @@ static void on_rep_info(struct nego *n, const uint8_t *data, size_t len)
 		n->res.size = e.size;
 		n->res.flags = e.flags;
 		n->res.path = NEGO_PATH_GO;
-	} else if (t == NBD_INFO_NAME) {
-		copy_text(n->res.name, data + 2, len - 2);
-	} else if (t == NBD_INFO_DESCRIPTION) {
-		copy_text(n->res.description, data + 2, len - 2);
+	} else if (t == NBD_INFO_NAME && n->cfg.texts) {
+		copy_text(n->cfg.texts->name, data + 2, len - 2);
+		n->res.name = n->cfg.texts->name;
+	} else if (t == NBD_INFO_DESCRIPTION && n->cfg.texts) {
+		copy_text(n->cfg.texts->description, data + 2, len - 2);
+		n->res.description = n->cfg.texts->description;
 	} else if (t == NBD_INFO_BLOCK_SIZE) {
 		n->res.bs = nbd_dec_block_size(data + 2);
 		n->res.have_block_size = true;
@@ -528,6 +531,7 @@ void nego_init(struct nego *n, const struct nego_config *cfg)
 		n->cfg.name = "";
 	n->namelen = strlen(n->cfg.name);
 	n->res.tls = false;
+	n->res.name = n->res.description = "";
 	n->status = NEGO_WANT_IO;
 	if (n->namelen > NBD_MAX_STRING)
 		return fail(n, NEGO_E_CLIENT, "export name is %zu bytes long; "

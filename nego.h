@@ -49,6 +49,13 @@ enum nego_error {
 	NEGO_E_CLIENT,   /* our own request cannot be made (name too long...) */
 };
 
+/* NEGO_INFO: where the export's name and description go (kept out of the
+ * engine, which a supervisor keeps in locked memory all its life). */
+struct nego_texts {
+	char name[NBD_MAX_STRING + 1];
+	char description[NBD_MAX_STRING + 1];
+};
+
 /* One export from NBD_OPT_LIST; strings are NUL-terminated and printable. */
 typedef void nego_export_fn(void *ctx, const char *name, const char *desc);
 
@@ -59,6 +66,7 @@ struct nego_config {
 	bool no_optgo;           /* use NBD_OPT_EXPORT_NAME even if GO exists */
 	nego_export_fn *on_export;
 	void *ctx;
+	struct nego_texts *texts; /* NULL: name and description not kept */
 };
 
 /* How the export was reached. */
@@ -73,8 +81,8 @@ struct nego_result {
 	enum nego_path path;
 	bool fixed_newstyle;
 	bool tls;                  /* STARTTLS was done */
-	char name[NBD_MAX_STRING + 1];        /* NBD_INFO_NAME, if sent */
-	char description[NBD_MAX_STRING + 1]; /* NBD_INFO_DESCRIPTION, if sent */
+	const char *name;          /* NBD_INFO_NAME, if sent and kept; or "" */
+	const char *description;   /* NBD_INFO_DESCRIPTION, likewise */
 };
 
 /* Limits on what a server may make us do. */

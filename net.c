@@ -8,16 +8,17 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "net.h"
 #include "resolve.h"
 #include "status.h"
+#include "text.h"
 #include "tls.h"
 
 static void set_blocking(int fd, int blocking)
@@ -48,9 +49,8 @@ static int connect_one(int fd, const struct sockaddr *sa, socklen_t len, int ms)
 /* A port as given (checked by the command line already): 1..65535. */
 static int port_number(const char *port)
 {
-	char *end;
-	unsigned long v = strtoul(port, &end, 10);
-	return *port && !*end && v >= 1 && v <= 65535 ? (int)v : -1;
+	uint64_t v;
+	return text_u64(port, 10, 65535, &v, NULL) && v >= 1 ? (int)v : -1;
 }
 
 int net_resolve(const char *host, const char *port, const char *unix_path,
@@ -97,14 +97,6 @@ int net_resolve(const char *host, const char *port, const char *unix_path,
 	return 0;
 }
 
-static void addr_str(const struct sockaddr *sa, char *buf, size_t size)
-{
-	const void *a = sa->sa_family == AF_INET6
-		? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
-		: (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
-	if (!inet_ntop(sa->sa_family, a, buf, (socklen_t)size))
-		snprintf(buf, size, "?");
-}
 
 /* Try each address in turn; each gets an equal share of the time left, so
  * one black-holed address cannot use up the whole deadline. */
@@ -126,10 +118,10 @@ int net_connect_target(const struct net_target *t, int64_t deadline, int *code)
 			fd = -1;
 		}
 		if (err && t->is_unix) {
-			snprintf(why, sizeof why, "%s", strerror(err));
+			fmt_snprintf(why, sizeof why, "%s", strerror(err));
 		} else if (err) {
-			addr_str(sa, a, sizeof a);
-			used += (size_t)snprintf(why + used, sizeof why - used,
+			resolve_ntop(&t->addr[i], a, sizeof a);
+			used += (size_t)fmt_snprintf(why + used, sizeof why - used,
 				"%s%s: %s", used ? "; " : "", a, strerror(err));
 			if (used >= sizeof why)
 				used = sizeof why - 1;

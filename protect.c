@@ -12,8 +12,9 @@
 #include <unistd.h>
 
 #include "kernel.h"
+#include "text.h"
 
-#define STACK_LOCKED ((uintptr_t)64 * 1024) /* the deepest path needs well under it */
+#define STACK_LOCKED ((uintptr_t)32 * 1024) /* the reconnect path needs under 20 KiB */
 
 /* Lock and populate one range; mlock() faults every page in now. */
 static void lock_range(uintptr_t lo, uintptr_t hi)
@@ -30,7 +31,7 @@ static void lock_range(uintptr_t lo, uintptr_t hi)
  * locking whole would add 100 KiB or more) only if ever reached. */
 static void lock_memory(void)
 {
-	static char maps[8192];
+	char maps[8192]; /* on the stack: gone once the locks are set */
 	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0) {
 		mlockall(MCL_CURRENT | MCL_FUTURE); /* before Linux 4.4 */
 		return;
@@ -53,12 +54,14 @@ static void lock_memory(void)
 		char *end = strchr(line, '\n');
 		if (end)
 			*end = 0;
-		char *p;
-		uintptr_t lo = (uintptr_t)strtoull(line, &p, 16);
-		uintptr_t hi = *p == '-' ? (uintptr_t)strtoull(p + 1, &p, 16) : 0;
-		if (strstr(line, "[stack]"))
+		const char *p = line;
+		uint64_t lo = 0, hi = 0;
+		if (!text_u64(line, 16, UINT64_MAX, &lo, &p) || *p != '-' ||
+		    !text_u64(p + 1, 16, UINT64_MAX, &hi, &p))
+			hi = 0;
+		if (text_find(line, "[stack]"))
 			lock_range(sp - STACK_LOCKED > lo ? sp - STACK_LOCKED : lo, hi);
-		else if (!strstr(line, "[v") && p[1] != '-') /* not vdso, not PROT_NONE */
+		else if (!text_find(line, "[v") && p[1] != '-') /* not vdso, not PROT_NONE */
 			lock_range(lo, hi);
 		line = end ? end + 1 : line + strlen(line);
 	}

@@ -12,15 +12,16 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "resolve.h"
 #include "status.h"
+#include "text.h"
 
 #define MAX_NS      3
 #define MAX_SEARCH  6
@@ -89,8 +90,9 @@ static bool literal(const char *host, uint16_t port, struct resolved *out)
 	uint32_t scope = 0;
 	if (host[n]) {
 		const char *z = host + n + 1;
-		scope = z[0] >= '0' && z[0] <= '9' ? (uint32_t)strtoul(z, NULL, 10)
-						   : if_nametoindex(z);
+		uint64_t id;
+		scope = text_u64(z, 10, UINT32_MAX, &id, NULL) ? (uint32_t)id
+							       : if_nametoindex(z);
 		if (!scope)
 			return false;
 	}
@@ -126,6 +128,51 @@ static void order(struct resolved *r)
 			}
 		}
 	*r = o;
+}
+
+/* IPv6 as RFC 5952 writes it: lower-case hex, the longest run of two or
+ * more zero groups (the first of equals) as "::", ::ffff:a.b.c.d for a
+ * mapped IPv4 address. */
+static void ntop6(const uint8_t *a, char *buf, size_t size)
+{
+	uint16_t g[8];
+	int best = -1, blen = 1, o = 0;
+	for (size_t i = 0; i < 8; i++)
+		g[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
+	for (int i = 0; i < 8; i++) {
+		int n = 0;
+		while (i + n < 8 && !g[i + n])
+			n++;
+		if (n > blen)
+			best = i, blen = n;
+		i += n;
+	}
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	if (!memcmp(a, mapped, 12)) {
+		fmt_snprintf(buf, size, "::ffff:%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+		return;
+	}
+	buf[0] = 0;
+	for (int i = 0; i < 8 && o >= 0 && (size_t)o < size; i++) {
+		if (i == best) {
+			o += fmt_snprintf(buf + o, size - (size_t)o, "::");
+			i += blen - 1;
+			continue;
+		}
+		o += fmt_snprintf(buf + o, size - (size_t)o, "%s%x",
+				  i && i != best + blen ? ":" : "", g[i]);
+	}
+}
+
+void resolve_ntop(const struct sockaddr_storage *ss, char *buf, size_t size)
+{
+	if (ss->ss_family == AF_INET6) {
+		ntop6(((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr, buf, size);
+	} else {
+		const uint8_t *a = (const uint8_t *)
+			&((const struct sockaddr_in *)ss)->sin_addr;
+		fmt_snprintf(buf, size, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+	}
 }
 
 /* ---- files --------------------------------------------------------------- */
@@ -194,6 +241,7 @@ static void conf_line(void *ctx, char *line)
 {
 	struct conf *c = ctx;
 	char *save, *key = strtok_r(line, " \t\r", &save), *v;
+	uint64_t n;
 	if (!key)
 		return;
 	if (!strcmp(key, "nameserver") && (v = strtok_r(NULL, " \t\r", &save)) &&
@@ -210,9 +258,9 @@ static void conf_line(void *ctx, char *line)
 				memcpy(c->search[c->nsearch++], v, strlen(v) + 1);
 	} else if (!strcmp(key, "options")) {
 		while ((v = strtok_r(NULL, " \t\r", &save)))
-			if (!strncmp(v, "ndots:", 6))
-				c->ndots = (int)strtol(v + 6, NULL, 10) > 15 ? 15
-					 : (int)strtol(v + 6, NULL, 10);
+			if (!strncmp(v, "ndots:", 6) &&
+			    text_u64(v + 6, 10, UINT64_MAX, &n, NULL))
+				c->ndots = n > 15 ? 15 : (int)n;
 	}
 }
 
@@ -406,12 +454,8 @@ static void ns_list(const struct conf *c, char *buf, size_t size)
 	buf[0] = 0;
 	for (int i = 0; i < c->nns && o < size; i++) {
 		char a[INET6_ADDRSTRLEN];
-		const struct sockaddr_storage *s = &c->ns[i];
-		const void *ip = s->ss_family == AF_INET6
-			? (const void *)&((const struct sockaddr_in6 *)s)->sin6_addr
-			: (const void *)&((const struct sockaddr_in *)s)->sin_addr;
-		inet_ntop(s->ss_family, ip, a, sizeof a);
-		int w = snprintf(buf + o, size - o, "%s%s", o ? ", " : "", a);
+		resolve_ntop(&c->ns[i], a, sizeof a);
+		int w = fmt_snprintf(buf + o, size - o, "%s%s", o ? ", " : "", a);
 		o += w > 0 ? (size_t)w : 0;
 	}
 }
@@ -431,9 +475,9 @@ static enum resolve_status ask_search(const struct conf *c, const char *host,
 	for (int i = 0; i <= (search ? c->nsearch : 0); i++) {
 		char name[2 * HOST_NAME_MAX_LEN + 2];
 		if (search && i < c->nsearch)
-			snprintf(name, sizeof name, "%s.%s", host, c->search[i]);
+			fmt_snprintf(name, sizeof name, "%s.%s", host, c->search[i]);
 		else
-			snprintf(name, sizeof name, "%s", host);
+			fmt_snprintf(name, sizeof name, "%s", host);
 		if (name[strlen(name) - 1] == '.')
 			name[strlen(name) - 1] = 0;
 		if (!valid_name(name))
@@ -454,7 +498,7 @@ enum resolve_status resolve_host(const char *host, uint16_t port,
 	if (literal(host, port, out))
 		return RESOLVE_OK;
 	if (!valid_name(host)) {
-		snprintf(why, whylen, "not an IP address, and not a valid host name");
+		fmt_snprintf(why, whylen, "not an IP address, and not a valid host name");
 		return RESOLVE_BADNAME;
 	}
 	struct hosts_ask h = { host, port, out };
@@ -481,10 +525,10 @@ enum resolve_status resolve_host(const char *host, uint16_t port,
 	if (st == RESOLVE_OK)
 		order(out);
 	else if (st == RESOLVE_TIMEOUT)
-		snprintf(why, whylen, "no answer from the name server%s %s in time "
+		fmt_snprintf(why, whylen, "no answer from the name server%s %s in time "
 			 "(see --connect-timeout)", c.nns > 1 ? "s" : "", servers);
 	else
-		snprintf(why, whylen, "no such host: not in %s, and name server%s "
+		fmt_snprintf(why, whylen, "no such host: not in %s, and name server%s "
 			 "%s know%s no address for it", HOSTS_FILE,
 			 c.nns > 1 ? "s" : "", servers, c.nns > 1 ? "" : "s");
 	return st;

@@ -36,6 +36,9 @@ enum resolve_status resolve_host(const char *host, uint16_t port,
 				 int64_t deadline, struct resolved *out,
 				 char *why, size_t whylen);
 
+/* The address of 'ss' as text (INET6_ADDRSTRLEN bytes suffice). */
+void resolve_ntop(const struct sockaddr_storage *ss, char *buf, size_t size);
+
 /* Parse one DNS reply to query 'id' for 'qtype' (1: A, 28: AAAA) and add
  * its addresses to 'out'.  Returns the reply code (0 NOERROR, 3 NXDOMAIN,
  * ...) or -1 when the datagram is not a well-formed reply to that query.

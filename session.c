@@ -1,10 +1,10 @@
 /*
  * session.c - connect + handshake, first and again (see session.h).
  */
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "session.h"
 #include "status.h"
 #include "tls.h"
@@ -26,11 +26,11 @@ const struct nego_result *session_result(void)
 void session_name(struct session *s)
 {
 	if (s->unix_path)
-		snprintf(s->peer, sizeof s->peer, "%s", s->unix_path);
+		fmt_snprintf(s->peer, sizeof s->peer, "%s", s->unix_path);
 	else if (strchr(s->host, ':'))
-		snprintf(s->peer, sizeof s->peer, "[%s]:%s", s->host, s->port);
+		fmt_snprintf(s->peer, sizeof s->peer, "[%s]:%s", s->host, s->port);
 	else
-		snprintf(s->peer, sizeof s->peer, "%s:%s", s->host, s->port);
+		fmt_snprintf(s->peer, sizeof s->peer, "%s:%s", s->host, s->port);
 }
 
 /* After a TLS handshake for an attach: let the kernel do TLS on the

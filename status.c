@@ -1,13 +1,13 @@
 /* status.c - message helpers and the monotonic clock. */
 #include <errno.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <time.h>
 
+#include "fmt.h"
 #include "status.h"
 #include "text.h"
 
@@ -36,7 +36,7 @@ void msg_use_syslog(void)
 static int log_send(const char *line, int err)
 {
 	char rec[8192 + 256]; /* a whole line, the prefix and strerror */
-	int n = snprintf(rec, sizeof rec, "<27>nbdc[%d]: %s%s%s", (int)getpid(),
+	int n = fmt_snprintf(rec, sizeof rec, "<27>nbdc[%d]: %s%s%s", (int)getpid(),
 			 line, err ? ": " : "", err ? strerror(err) : "");
 	if (n < 0)
 		return -1;
@@ -58,7 +58,7 @@ static void vmsg(const char *fmt, va_list ap, int err)
 {
 	char raw[8192], line[8192];
 	/* The callers va_start() 'ap'; clang-analyzer 14 cannot see that. */
-	int n = vsnprintf(raw, sizeof raw, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+	int n = fmt_vsnprintf(raw, sizeof raw, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
 	if (n < 0)
 		n = 0;
 	if ((size_t)n >= sizeof raw) {
@@ -69,9 +69,9 @@ static void vmsg(const char *fmt, va_list ap, int err)
 	if (log_fd >= 0 && log_send(line, err) == 0)
 		return;
 	if (err)
-		fprintf(stderr, "nbdc: %s: %s\n", line, strerror(err));
+		fmt_print(2, "nbdc: %s: %s\n", line, strerror(err));
 	else
-		fprintf(stderr, "nbdc: %s\n", line);
+		fmt_print(2, "nbdc: %s\n", line);
 }
 
 void msg(const char *fmt, ...)

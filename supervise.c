@@ -10,9 +10,9 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <stdio.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "genl.h"
 #include "status.h"
 #include "supervise.h"
@@ -79,7 +79,7 @@ static void say_reconnected(const struct supervisor *s, unsigned attempts,
 	char note[96] = "";
 	long now = tls_alloc_count();
 	if (now >= 0 && base >= 0)
-		snprintf(note, sizeof note, "; %ld heap allocations while "
+		fmt_snprintf(note, sizeof note, "; %ld heap allocations while "
 			 "supervising", now - base);
 	msg("%s: reconnected to %s after %u attempt%s in %lld ms%s", s->dev,
 	    s->what, attempts, attempts == 1 ? "" : "s",

@@ -92,3 +92,35 @@ size_t text_abbrev(char *dst, size_t size, const char *src)
 	dst[size - 1] = 0;
 	return size - 1;
 }
+
+bool text_u64(const char *s, unsigned base, uint64_t max, uint64_t *v,
+	      const char **end)
+{
+	uint64_t n = 0;
+	const char *p = s;
+	for (;; p++) {
+		unsigned d = *p >= '0' && *p <= '9' ? (unsigned)(*p - '0')
+			   : base == 16 && (*p | 32) >= 'a' && (*p | 32) <= 'f'
+			   ? (unsigned)((*p | 32) - 'a' + 10) : 99;
+		if (d >= base)
+			break;
+		if (d > max || n > (max - d) / base)
+			return false;
+		n = n * base + d;
+	}
+	if (p == s || (!end && *p))
+		return false;
+	if (end)
+		*end = p;
+	*v = n;
+	return true;
+}
+
+const char *text_find(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *hay; hay++)
+		if (!strncmp(hay, needle, n))
+			return hay;
+	return n ? NULL : hay;
+}

@@ -6,7 +6,9 @@
 #ifndef TEXT_H
 #define TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The most bytes text_escape() writes for 'n' bytes of input, NUL included. */
 #define TEXT_ESCAPED_MAX(n) (4 * (size_t)(n) + 1)
@@ -18,6 +20,15 @@
  * through it unchanged.  When dst is too small the copy ends with "..."
  * (never silently cut).  Returns the length written. */
 size_t text_escape(char *dst, size_t size, const void *src, size_t len);
+
+/* Digits in base 10 or 16 at 's', at most 'max': true with *v set.  With
+ * 'end' NULL the whole string must be the number; else *end is set past
+ * the digits.  No sign, no spaces, no overflow. */
+bool text_u64(const char *s, unsigned base, uint64_t max, uint64_t *v,
+	      const char **end);
+
+/* Where 'needle' first stands in 'hay', or NULL. */
+const char *text_find(const char *hay, const char *needle);
 
 /* 'src' into dst[size] whole when it fits; otherwise as much of its start
  * as fits before "~" and 16 hex digits of a 64-bit FNV-1a hash of all of

@@ -10,8 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -21,8 +19,10 @@
 
 #include <bearssl.h>
 
+#include "fmt.h"
 #include "ktls.h"
 #include "status.h"
+#include "text.h"
 #include "tls.h"
 #include "x509_der.h"
 
@@ -62,11 +62,12 @@ struct tls_state {
 	struct xwrap xw;
 	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
 	br_x509_trust_anchor *tas;
-	size_t ntas;
+	size_t ntas, tas_cap;
 	br_x509_certificate chain[8];
 	size_t nchain;
-	br_skey_decoder_context skey;
-	bool have_client_key;
+	br_rsa_private_key rsa_key;        /* the client key, one of these */
+	br_ec_private_key ec_key;
+	bool have_client_key, client_key_rsa;
 	br_ssl_session_parameters session; /* for resumption on reconnect */
 	int64_t session_born;              /* its full handshake (now_ms) */
 	bool profile_set;                  /* cc holds the client profile */
@@ -153,24 +154,24 @@ static void tls_error_text(int err, char *buf, size_t size)
 {
 	for (size_t i = 0; i < sizeof tls_errors / sizeof tls_errors[0]; i++)
 		if (tls_errors[i].code == err) {
-			snprintf(buf, size, "%s", tls_errors[i].text);
+			fmt_snprintf(buf, size, "%s", tls_errors[i].text);
 			return;
 		}
 	if (err >= BR_ERR_SEND_FATAL_ALERT)
-		snprintf(buf, size, "we sent fatal alert %d (%s)",
+		fmt_snprintf(buf, size, "we sent fatal alert %d (%s)",
 			 err - BR_ERR_SEND_FATAL_ALERT,
 			 alert_name(err - BR_ERR_SEND_FATAL_ALERT));
 	else if (err >= BR_ERR_RECV_FATAL_ALERT)
-		snprintf(buf, size, "the server sent fatal alert %d (%s)%s",
+		fmt_snprintf(buf, size, "the server sent fatal alert %d (%s)%s",
 			 err - BR_ERR_RECV_FATAL_ALERT,
 			 alert_name(err - BR_ERR_RECV_FATAL_ALERT),
 			 err - BR_ERR_RECV_FATAL_ALERT == 116 ||
 			 err - BR_ERR_RECV_FATAL_ALERT == 42 ?
 			 " (it wants a client certificate: use --cert and --key)" : "");
 	else if (err >= 32 && err < 64)
-		snprintf(buf, size, "certificate error %d (BearSSL BR_ERR_X509_*)", err);
+		fmt_snprintf(buf, size, "certificate error %d (BearSSL BR_ERR_X509_*)", err);
 	else
-		snprintf(buf, size, "TLS error %d (BearSSL BR_ERR_*)", err);
+		fmt_snprintf(buf, size, "TLS error %d (BearSSL BR_ERR_*)", err);
 }
 
 const char *tls_failure(void)
@@ -277,169 +278,201 @@ static const br_x509_class xwrap_vtable = {
 	xw_end_cert, xw_end_chain, xw_get_pkey,
 };
 
-/* ---- PEM loading (before the handshake; may allocate) ---------------------- */
+/* ---- start-up memory ---------------------------------------------------------- */
 
-struct blob {
-	unsigned char *data;
-	size_t len, cap;
+/* No malloc in nbdc: a PEM file is read into a scratch mapping dropped
+ * once it is parsed; what is kept (trust anchors, the client chain) goes
+ * into chunks mapped as needed that live as long as the process. */
+#define KEEP_CHUNK ((size_t)64 * 1024)
+
+struct chunk {
+	struct chunk *prev;
+	size_t size;
 };
+static struct chunk *chunks;
+static unsigned char *keep_at, *keep_end;
 
-static void blob_append(void *ctx, const void *buf, size_t len)
+/* 'n' bytes that stay (a copy of 'p' when given); NULL when out of memory. */
+static void *keep(const void *p, size_t n)
 {
-	struct blob *b = ctx;
-	if (!b->data || len > b->cap - b->len)
-		return; /* sized to the file: cannot happen */
-	memcpy(b->data + b->len, buf, len);
-	b->len += len;
+	size_t a = (n + 15) & ~(size_t)15;
+	if (a == 0 || (size_t)(keep_end - keep_at) < a) {
+		size_t size = a + sizeof(struct chunk) > KEEP_CHUNK
+			? a + sizeof(struct chunk) : KEEP_CHUNK;
+		struct chunk *c = mmap(NULL, size, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (c == MAP_FAILED)
+			return NULL;
+		*c = (struct chunk){ chunks, size };
+		chunks = c;
+		keep_at = (unsigned char *)c + 16;
+		keep_end = (unsigned char *)c + size;
+	}
+	void *r = keep_at;
+	keep_at += a ? a : 16;
+	if (p && n)
+		memcpy(r, p, n);
+	return r;
 }
 
-static unsigned char *read_file(const char *path, size_t *len)
+/* Forget all that was kept (the fuzzer starts each input afresh). */
+static void __attribute__((unused)) keep_reset(void)
+{
+	while (chunks) {
+		struct chunk *c = chunks;
+		chunks = c->prev;
+		munmap(c, c->size);
+	}
+	keep_at = keep_end = NULL;
+}
+
+/* ---- PEM loading (before the handshake) ------------------------------------- */
+
+typedef int pem_fn(void *ctx, const char *name, const unsigned char *der,
+		   size_t len);
+
+/* Decode every PEM object in pem[0..len) and hand each to 'fn' (which
+ * copies what it keeps).  Returns the number of objects, or -1. */
+static int pem_each_buf(const unsigned char *pem, size_t len, pem_fn *fn,
+			void *ctx)
+{
+	size_t off = 0, map = len + 1, der_len;
+	unsigned char *der = mmap(NULL, map, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (der == MAP_FAILED)
+		return -1;
+	char name[128];
+	int count = 0, r;
+	/* a label too long to be one we use is cut, and matches none */
+	while ((r = pem_next(pem, len, &off, name, sizeof name, der, map,
+			     &der_len)) == 1 && (r = fn(ctx, name, der, der_len)) >= 0)
+		count++;
+	munmap(der, map);
+	return r < 0 ? -1 : count;
+}
+
+/* pem_each_buf over the contents of the file 'path' (at most PEM_MAX). */
+static int pem_each(const char *path, pem_fn *fn, void *ctx)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		msg_errno("cannot read %s", path);
-		return NULL;
+		return -1;
 	}
-	unsigned char *buf = malloc(PEM_MAX);
-	ssize_t n = 0, r;
-	while (buf && n < PEM_MAX && (r = read(fd, buf + n, (size_t)(PEM_MAX - n))) > 0)
+	unsigned char *pem = mmap(NULL, PEM_MAX, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ssize_t n = 0, r = 0;
+	while (pem != MAP_FAILED && n < PEM_MAX &&
+	       (r = read(fd, pem + n, (size_t)(PEM_MAX - n))) > 0)
 		n += r;
 	close(fd);
-	if (!buf || n >= PEM_MAX) {
-		msg("%s: too large or out of memory", path);
-		free(buf);
-		return NULL;
-	}
-	*len = (size_t)n;
-	return buf;
-}
-
-typedef int pem_fn(void *ctx, const char *name, unsigned char *der, size_t len);
-
-/* Decode every PEM object in pem[0..len) and hand each to 'fn' (which keeps
- * the DER or frees it).  Returns the number of objects, or -1. */
-static int pem_each_buf(const unsigned char *pem, size_t len, pem_fn *fn,
-			void *ctx)
-{
-	size_t off = 0;
-	br_pem_decoder_context pc;
-	br_pem_decoder_init(&pc);
-	struct blob obj = { 0 };
-	char name[128] = "";
-	int count = 0, bad = 0;
-	while (off < len && !bad) {
-		off += br_pem_decoder_push(&pc, pem + off, len - off);
-		switch (br_pem_decoder_event(&pc)) {
-		case BR_PEM_BEGIN_OBJ:
-			/* a label too long to be one we use matches none */
-			if (strlen(br_pem_decoder_name(&pc)) < sizeof name)
-				memcpy(name, br_pem_decoder_name(&pc),
-				       strlen(br_pem_decoder_name(&pc)) + 1);
-			else
-				name[0] = 0;
-			free(obj.data);
-			obj.data = malloc(len);
-			obj.len = 0;
-			obj.cap = len;
-			br_pem_decoder_setdest(&pc, blob_append, &obj);
-			break;
-		case BR_PEM_END_OBJ:
-			if (obj.data && fn(ctx, name, obj.data, obj.len) < 0)
-				bad = 1;
-			obj.data = NULL;
-			count++;
-			break;
-		case BR_PEM_ERROR:
-			bad = 1;
-			break;
-		}
-	}
-	free(obj.data);
-	return bad ? -1 : count;
-}
-
-/* pem_each_buf over the contents of the file 'path'. */
-static int pem_each(const char *path, pem_fn *fn, void *ctx)
-{
-	size_t len;
-	unsigned char *pem = read_file(path, &len);
-	if (!pem)
+	if (pem == MAP_FAILED || n >= PEM_MAX || r < 0) {
+		msg("%s: %s", path, pem == MAP_FAILED ? "out of memory" : r < 0
+		    ? "cannot be read" : "larger than 1 MiB");
+		if (pem != MAP_FAILED)
+			munmap(pem, PEM_MAX);
 		return -1;
-	int r = pem_each_buf(pem, len, fn, ctx);
-	free(pem);
-	if (r < 0)
+	}
+	int count = pem_each_buf(pem, (size_t)n, fn, ctx);
+	munmap(pem, PEM_MAX);
+	if (count < 0)
 		msg("%s: not a valid PEM file", path);
-	return r;
+	return count;
 }
 
-static void *copy(const void *p, size_t len)
+/* Room for one more trust anchor: the array doubles (kept memory). */
+static bool anchors_room(void)
 {
-	void *q = malloc(len ? len : 1);
-	if (q)
-		memcpy(q, p, len);
-	return q;
+	if (S->ntas < S->tas_cap)
+		return true;
+	size_t cap = S->tas_cap ? 2 * S->tas_cap : 8;
+	br_x509_trust_anchor *tas = keep(NULL, cap * sizeof *tas);
+	if (!tas)
+		return false;
+	if (S->ntas)
+		memcpy(tas, S->tas, S->ntas * sizeof *tas);
+	S->tas = tas;
+	S->tas_cap = cap;
+	return true;
+}
+
+/* A key as BearSSL holds it, its bytes kept. */
+static int keep_pubkey(const struct x509_pubkey *k, br_x509_pkey *pk)
+{
+	memset(pk, 0, sizeof *pk);
+	if (k->type == 1) {
+		pk->key_type = BR_KEYTYPE_RSA;
+		pk->key.rsa.n = keep(k->n, k->nlen);
+		pk->key.rsa.nlen = k->nlen;
+		pk->key.rsa.e = keep(k->e, k->elen);
+		pk->key.rsa.elen = k->elen;
+		return pk->key.rsa.n && pk->key.rsa.e ? 0 : -1;
+	}
+	pk->key_type = BR_KEYTYPE_EC;
+	pk->key.ec.curve = k->curve;
+	pk->key.ec.q = keep(k->q, k->qlen);
+	pk->key.ec.qlen = k->qlen;
+	return pk->key.ec.q ? 0 : -1;
 }
 
 /* A CERTIFICATE from the CA file becomes a trust anchor (DN + key). */
-static int add_anchor(void *ctx, const char *name, unsigned char *der, size_t len)
+static int add_anchor(void *ctx, const char *name, const unsigned char *der,
+		      size_t len)
 {
+	struct x509_anchor xa;
 	(void)ctx;
-	if (strcmp(name, "CERTIFICATE") != 0) {
-		free(der);
+	if (strcmp(name, "CERTIFICATE") != 0)
 		return 0;
-	}
-	struct blob dn = { malloc(len), 0, len };
-	br_x509_decoder_context dc;
-	br_x509_decoder_init(&dc, blob_append, &dn);
-	br_x509_decoder_push(&dc, der, len);
-	const br_x509_pkey *pk = br_x509_decoder_get_pkey(&dc);
-	br_x509_trust_anchor *tas = realloc(S->tas, (S->ntas + 1) * sizeof *tas);
-	free(der);
-	if (!pk || !tas || !dn.data) {
-		free(dn.data);
-		if (tas)
-			S->tas = tas;
+	if (x509_anchor(der, len, &xa) || !anchors_room())
 		return -1;
-	}
-	S->tas = tas;
-	br_x509_trust_anchor *ta = &tas[S->ntas++];
-	ta->dn.data = dn.data;
-	ta->dn.len = dn.len;
-	ta->flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;
-	ta->pkey = *pk;
-	if (pk->key_type == BR_KEYTYPE_RSA) {
-		ta->pkey.key.rsa.n = copy(pk->key.rsa.n, pk->key.rsa.nlen);
-		ta->pkey.key.rsa.e = copy(pk->key.rsa.e, pk->key.rsa.elen);
-	} else {
-		ta->pkey.key.ec.q = copy(pk->key.ec.q, pk->key.ec.qlen);
-	}
+	br_x509_trust_anchor ta = {
+		.dn = { keep(xa.dn, xa.dn_len), xa.dn_len },
+		.flags = xa.is_ca ? BR_X509_TA_CA : 0,
+	};
+	if (!ta.dn.data || keep_pubkey(&xa.key, &ta.pkey))
+		return -1;
+	S->tas[S->ntas++] = ta;
 	return 0;
 }
 
-static int add_chain_cert(void *ctx, const char *name, unsigned char *der, size_t len)
+static int add_chain_cert(void *ctx, const char *name, const unsigned char *der,
+			  size_t len)
 {
 	(void)ctx;
-	if (strcmp(name, "CERTIFICATE") != 0 || S->nchain == sizeof S->chain / sizeof S->chain[0]) {
-		free(der);
+	if (strcmp(name, "CERTIFICATE") != 0 ||
+	    S->nchain == sizeof S->chain / sizeof S->chain[0])
 		return 0;
-	}
-	S->chain[S->nchain].data = der;
+	unsigned char *copy = keep(der, len);
+	if (!copy)
+		return -1;
+	S->chain[S->nchain].data = copy;
 	S->chain[S->nchain++].data_len = len;
 	return 0;
 }
 
-static int add_key(void *ctx, const char *name, unsigned char *der, size_t len)
+static int add_key(void *ctx, const char *name, const unsigned char *der,
+		   size_t len)
 {
+	struct x509_privkey k;
 	(void)ctx;
-	if (!strstr(name, "PRIVATE KEY")) {
-		free(der);
+	if (!text_find(name, "PRIVATE KEY"))
 		return 0;
-	}
-	br_skey_decoder_init(&S->skey);
-	br_skey_decoder_push(&S->skey, der, len);
-	free(der);
-	if (br_skey_decoder_last_error(&S->skey) || !br_skey_decoder_key_type(&S->skey))
+	if (x509_privkey(der, len, &k))
 		return -1;
+	if (k.type == 1) {
+		S->rsa_key = (br_rsa_private_key){ k.n_bits,
+			keep(k.p, k.plen), k.plen, keep(k.q, k.qlen), k.qlen,
+			keep(k.dp, k.dplen), k.dplen, keep(k.dq, k.dqlen), k.dqlen,
+			keep(k.iq, k.iqlen), k.iqlen };
+		if (!S->rsa_key.p || !S->rsa_key.q || !S->rsa_key.dp ||
+		    !S->rsa_key.dq || !S->rsa_key.iq)
+			return -1;
+	} else {
+		S->ec_key = (br_ec_private_key){ k.curve, keep(k.x, k.xlen), k.xlen };
+		if (!S->ec_key.x)
+			return -1;
+	}
+	S->client_key_rsa = k.type == 1;
 	S->have_client_key = true;
 	return 0;
 }
@@ -499,14 +532,78 @@ static const struct suite *current_suite(void);
  * wiped after a hand-over to the kernel. */
 static const struct suite *negotiated;
 
+/* One implementation per curve, chosen for size: X25519 and the NIST
+ * curves on BearSSL's i31 code (the defaults link the faster m15/m31/m64
+ * variants beside it; i31 costs at most a millisecond a handshake). */
+static const br_ec_impl *ec_for(int curve)
+{
+	return curve == BR_EC_curve25519 ? &br_ec_c25519_i31 : &br_ec_prime_i31;
+}
+
+static const unsigned char *ec_generator(int curve, size_t *len)
+{
+	return ec_for(curve)->generator(curve, len);
+}
+
+static const unsigned char *ec_order(int curve, size_t *len)
+{
+	return ec_for(curve)->order(curve, len);
+}
+
+static size_t ec_xoff(int curve, size_t *len)
+{
+	return ec_for(curve)->xoff(curve, len);
+}
+
+static uint32_t ec_mul(unsigned char *g, size_t glen, const unsigned char *x,
+		       size_t xlen, int curve)
+{
+	return ec_for(curve)->mul(g, glen, x, xlen, curve);
+}
+
+static size_t ec_mulgen(unsigned char *r, const unsigned char *x, size_t xlen,
+			int curve)
+{
+	return ec_for(curve)->mulgen(r, x, xlen, curve);
+}
+
+static uint32_t ec_muladd(unsigned char *a, const unsigned char *b, size_t len,
+			  const unsigned char *x, size_t xlen,
+			  const unsigned char *y, size_t ylen, int curve)
+{
+	return ec_for(curve)->muladd(a, b, len, x, xlen, y, ylen, curve);
+}
+
+static const br_ec_impl ec_small = {
+	(uint32_t)1 << BR_EC_curve25519 | (uint32_t)1 << BR_EC_secp256r1 |
+	(uint32_t)1 << BR_EC_secp384r1 | (uint32_t)1 << BR_EC_secp521r1,
+	ec_generator, ec_order, ec_xoff, ec_mul, ec_mulgen, ec_muladd,
+};
+
+/* ChaCha20 and Poly1305: the SSE2 and 64-bit multiply versions where the
+ * processor always has them, the portable ones elsewhere; never both. */
+static void set_chapol(br_ssl_engine_context *eng)
+{
+	br_ssl_engine_set_chapol(eng, &br_sslrec_in_chapol_vtable,
+				 &br_sslrec_out_chapol_vtable);
+#if defined(__x86_64__)
+	br_ssl_engine_set_chacha20(eng, br_chacha20_sse2_run);
+#else
+	br_ssl_engine_set_chacha20(eng, br_chacha20_ct_run);
+#endif
+	br_ssl_engine_set_poly1305(eng, br_poly1305_ctmul_run);
+}
+
 static void client_profile(void)
 {
 	uint16_t ids[NSUITES];
 	for (size_t i = 0; i < NSUITES; i++)
 		ids[i] = suites[i].id;
+	/* No SHA-1: a certificate signed with it is refused (as GnuTLS
+	 * and OpenSSL at their default levels do); SHA-224 to SHA-512. */
 	static const br_hash_class *const hashes[] = {
-		&br_sha1_vtable, &br_sha224_vtable, &br_sha256_vtable,
-		&br_sha384_vtable, &br_sha512_vtable,
+		&br_sha224_vtable, &br_sha256_vtable, &br_sha384_vtable,
+		&br_sha512_vtable,
 	};
 	br_ssl_client_context *cc = &S->cc;
 	br_x509_minimal_context *xc = &S->xw.minimal;
@@ -514,13 +611,12 @@ static void client_profile(void)
 	br_ssl_client_zero(cc);
 	br_ssl_engine_set_versions(&cc->eng, BR_TLS12, BR_TLS12);
 	br_ssl_engine_set_suites(&cc->eng, ids, NSUITES);
-	br_ssl_engine_set_ec(&cc->eng, br_ec_get_default());
-	br_ssl_engine_set_rsavrfy(&cc->eng, br_rsa_pkcs1_vrfy_get_default());
-	br_ssl_engine_set_ecdsa(&cc->eng, br_ecdsa_vrfy_asn1_get_default());
+	br_ssl_engine_set_ec(&cc->eng, &ec_small);
+	br_ssl_engine_set_rsavrfy(&cc->eng, br_rsa_i31_pkcs1_vrfy);
+	br_ssl_engine_set_ecdsa(&cc->eng, br_ecdsa_i31_vrfy_asn1);
 	br_x509_minimal_init(xc, &br_sha256_vtable, S->tas, S->ntas);
-	br_x509_minimal_set_rsa(xc, br_rsa_pkcs1_vrfy_get_default());
-	br_x509_minimal_set_ecdsa(xc, br_ec_get_default(),
-				  br_ecdsa_vrfy_asn1_get_default());
+	br_x509_minimal_set_rsa(xc, br_rsa_i31_pkcs1_vrfy);
+	br_x509_minimal_set_ecdsa(xc, &ec_small, br_ecdsa_i31_vrfy_asn1);
 	for (size_t i = 0; i < sizeof hashes / sizeof hashes[0]; i++) {
 		int id = (int)((hashes[i]->desc >> BR_HASHDESC_ID_OFF) & BR_HASHDESC_ID_MASK);
 		if (id >= br_sha256_ID)
@@ -530,22 +626,22 @@ static void client_profile(void)
 	br_ssl_engine_set_prf_sha256(&cc->eng, br_tls12_sha256_prf);
 	br_ssl_engine_set_prf_sha384(&cc->eng, br_tls12_sha384_prf);
 	br_ssl_engine_set_default_aes_gcm(&cc->eng);
-	br_ssl_engine_set_default_chapol(&cc->eng);
+	set_chapol(&cc->eng);
 	S->xw.vtable = &xwrap_vtable;
 	br_ssl_engine_set_x509(&cc->eng, &S->xw.vtable);
 	br_ssl_engine_set_buffer(&cc->eng, S->iobuf, sizeof S->iobuf, 1);
 	br_ssl_engine_add_flags(&cc->eng, BR_OPT_NO_RENEGOTIATION);
 	S->profile_set = true;
 	if (S->have_client_key) {
-		if (br_skey_decoder_key_type(&S->skey) == BR_KEYTYPE_RSA)
+		if (S->client_key_rsa)
 			br_ssl_client_set_single_rsa(cc, S->chain, S->nchain,
-				br_skey_decoder_get_rsa(&S->skey),
-				br_rsa_pkcs1_sign_get_default());
+				&S->rsa_key,
+				br_rsa_i31_pkcs1_sign);
 		else
 			br_ssl_client_set_single_ec(cc, S->chain, S->nchain,
-				br_skey_decoder_get_ec(&S->skey),
+				&S->ec_key,
 				BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN, 0,
-				br_ec_get_default(), br_ecdsa_sign_asn1_get_default());
+				&ec_small, br_ecdsa_i31_sign_asn1);
 	}
 }
 
@@ -708,7 +804,7 @@ int tls_handshake(int fd, int64_t deadline, const char *peer)
 		if (said)
 			tls_error_text(last, why, sizeof why);
 		else
-			snprintf(why, sizeof why, "the server ended the session%s%s",
+			fmt_snprintf(why, sizeof why, "the server ended the session%s%s",
 				 err == EPIPE ? "" : ": ", err == EPIPE ? "" : strerror(err));
 		/* Only a server that hangs up without a word may want a
 		 * client certificate; a named error is what it says. */
@@ -807,13 +903,13 @@ int tls_to_kernel(int fd, char *why, size_t size)
 	const struct suite *su = current_suite();
 	uint8_t kb[2 * 32 + 2 * 12];
 	if (!su) {
-		snprintf(why, size, "cipher suite 0x%04x has no kernel "
+		fmt_snprintf(why, size, "cipher suite 0x%04x has no kernel "
 			 "implementation", eng->session.cipher_suite);
 		return 1;
 	}
 	enum ktls_cipher c = su->cipher;
 	if (!engine_idle(eng)) {
-		snprintf(why, size, "the TLS engine holds unsent or unread data");
+		fmt_snprintf(why, size, "the TLS engine holds unsent or unread data");
 		return 1;
 	}
 	/* TLS 1.2 key expansion (RFC 5246 6.3); AEAD suites have no MAC
@@ -835,7 +931,7 @@ int tls_to_kernel(int fd, char *why, size_t size)
 		: !memcmp(eng->out.gcm.iv, civ, il) && !memcmp(eng->in.gcm.iv, siv, il);
 	if (!same) {
 		memset(kb, 0, sizeof kb);
-		snprintf(why, size, "the derived keys do not match the session's");
+		fmt_snprintf(why, size, "the derived keys do not match the session's");
 		return 1;
 	}
 	uint64_t out_seq = c == KTLS_CHACHA20_POLY1305 ? eng->out.chapol.seq
@@ -858,12 +954,12 @@ int tls_to_kernel(int fd, char *why, size_t size)
 	}
 	if (err) {
 		bool ulp = !strcmp(step, "TCP_ULP");
-		snprintf(why, size, "setsockopt %s: %s%s%s%s", step, strerror(err),
+		fmt_snprintf(why, size, "setsockopt %s: %s%s%s%s", step, strerror(err),
 			 ulp ? " (is the tls module loaded?)" : "",
 			 ulp ? "" : " (is the kernel cipher ", ulp ? "" :
 			 ktls_name(c));
 		if (!ulp)
-			snprintf(why + strlen(why), size - strlen(why), " available?)");
+			fmt_snprintf(why + strlen(why), size - strlen(why), " available?)");
 		return spoiled ? -1 : 1;
 	}
 	return 0;

@@ -1,8 +1,9 @@
 /* tls_none.c - the TLS interface when nbdc is built with TLS=0. */
 #include <errno.h>
-#include <stdio.h>
 
+#include "fmt.h"
 #include "status.h"
+#include "pump.h"
 #include "tls.h"
 
 const bool tls_available = false;
@@ -53,7 +54,7 @@ const char *tls_hint(void)
 int tls_to_kernel(int fd, char *why, size_t size)
 {
 	(void)fd;
-	snprintf(why, size, "TLS is not built in");
+	fmt_snprintf(why, size, "TLS is not built in");
 	return 1;
 }
 
@@ -65,4 +66,31 @@ const char *tls_suite_name(void)
 const char *tls_failure(void)
 {
 	return "";
+}
+
+/* No TLS, no pump (and no pthread in the binary). */
+int pump_pair(int tcp, int *ksock)
+{
+	(void)tcp, (void)ksock;
+	return EXIT_TLS;
+}
+
+int pump_prepare(void)
+{
+	return EXIT_TLS;
+}
+
+int pump_run(void)
+{
+	return EXIT_TLS;
+}
+
+int pump_start(int tcp, int *ksock)
+{
+	(void)tcp, (void)ksock;
+	return EXIT_TLS;
+}
+
+void pump_stop(void)
+{
 }

@@ -80,9 +80,9 @@ goals = [
     goal("TLS at least 0.8x plaintext with kTLS",
          all(tls_ratio[("nbdc", d)] and tls_ratio[("nbdc", d)] >= 0.8 for d in ("write", "read")),
          f"write {fmt(tls_ratio[('nbdc', 'write')])}x, read {fmt(tls_ratio[('nbdc', 'read')])}x"),
-    goal("static binary with TLS at most 160 KiB", int(size_tls) <= 160 * 1024,
+    goal("static binary with TLS at most 144 KiB", int(size_tls) <= 144 * 1024,
          f"{int(size_tls) / KiB:.0f} KiB"),
-    goal("static binary without TLS at most 64 KiB", int(size_notls) <= 64 * 1024,
+    goal("static binary without TLS at most 72 KiB", int(size_notls) <= 72 * 1024,
          f"{int(size_notls) / KiB:.0f} KiB"),
     goal("peak RSS of any process left behind at most 256 KiB",
          max(left or [0]) <= 256,
@@ -119,4 +119,14 @@ old = ""
 if os.path.exists(out):
     old = open(out).read()
     old = old[len(head):] if old.startswith(head) else old
-open(out, "w").write(head + section + "\n" + old)
+# The size history stays on top, one row more per run.
+SIZES = "## Size history"
+sizes, rest = "", old
+if old.startswith(SIZES):
+    end = old.find("\n## ", 1)
+    sizes, rest = (old, "") if end < 0 else (old[:end + 1], old[end + 1:])
+if not sizes:
+    sizes = (f"{SIZES}\n\nStripped static binaries, bytes (budgets: 147456 with TLS, "
+             "73728 with `TLS=0`).\n\n| date | architecture | TLS | `TLS=0` |\n|---|---|---|---|\n")
+sizes = sizes.rstrip("\n") + f"\n| {now} | {os.uname().machine} | {size_tls} | {size_notls} |\n\n"
+open(out, "w").write(head + sizes + section + "\n" + rest)

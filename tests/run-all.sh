@@ -19,6 +19,7 @@ mkdir -p build
 run_suite unit ./build/test_nego
 run_suite unit-asan ./build/test_nego_asan
 run_suite x509 sh tests/x509.sh
+run_suite pem sh tests/pem.sh
 run_suite bootargs ./build/test_bootargs
 run_suite genl ./build/test_genl
 run_suite cmdline bash tests/cmdline.sh
@@ -26,6 +27,7 @@ run_suite compat bash tests/compat.sh
 run_suite lint sh tests/lint.sh
 run_suite hostile bash tests/hostile.sh
 run_suite hostile-asan env NBDC=build/nbdc-asan bash tests/hostile.sh
+run_suite resolve-unit ./build/test_resolve
 run_suite resolver bash tests/resolve.sh
 run_suite resolver-asan env NBDC="$PWD/build/nbdc-asan" bash tests/resolve.sh
 run_suite servers bash tests/servers.sh

@@ -51,8 +51,10 @@ static void on_export(void *ctx, const char *name, const char *desc)
 
 static void start(enum nego_mode mode, const char *name, bool tls)
 {
+	static struct nego_texts texts;
 	struct nego_config c = { .mode = mode, .name = name, .tls = tls,
-				 .on_export = on_export };
+				 .on_export = on_export,
+				 .texts = mode == NEGO_INFO ? &texts : NULL };
 	exports_seen = 0;
 	nego_init(&n, &c);
 }

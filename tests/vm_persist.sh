@@ -35,7 +35,7 @@ cp "$PKI/ca-cert.pem" "$G/pki/"
 cp tests/vm/persist.guest.sh "$G/test.sh"
 for v in P_MEM P_Q P_TLS P_GONE P_CTL P_FL P_SZ P_HOLD; do echo "$v=${!v}"; done >"$G/env"
 
-vm_guest_run "$G" "$T/console.log" 40
+vm_guest_run "$G" "$T/console.log" 41
 for f in q t; do
 	[ "$(head -c 32M "$T/$f.img" | sha256sum | cut -d' ' -f1)" = "$(cat "$G/data32.sha")" ] &&
 		ok "server restart ($f): the backing file holds the 32 MiB written" ||

@@ -30,6 +30,7 @@ static void on_export(void *ctx, const char *name, const char *desc)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const names[] = { "", "disk", "a/b c" };
+	static struct nego_texts texts;
 	if (size < 2)
 		return 0;
 	struct nego_config cfg = {
@@ -38,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.no_optgo = data[0] & 0x08,
 		.name = names[(data[0] >> 5) % 3],
 		.on_export = on_export,
+		.texts = data[0] & 0x04 ? &texts : NULL,
 	};
 	size_t chunk = (size_t)data[1] + 1, off = 2;
 	exports = 0;

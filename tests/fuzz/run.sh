@@ -1,7 +1,8 @@
 #!/bin/sh
 # Run the fuzzers: the handshake engine for FUZZ_SECONDS (default 60), the
 # certificate DER walk, the kernel command-line parser, the PEM loaders,
-# the server's side of the TLS handshake and DNS replies for a third of
+# the server's side of the TLS handshake, DNS replies and our DER decoders
+# against BearSSL's for a third of
 # that each, each from its committed seed
 # corpus (read-only here) plus a scratch corpus in build/.  Committed inputs
 # are replayed first: an input that ever crashed goes into the corpus and
@@ -44,6 +45,19 @@ rm -rf "$K" && mkdir -p "$K/pki" && sh tests/certs.sh "$K/pki" &&
 	{ printf '\2'; cat "$K/pki/server-key.pem"; } >"$K/rsakey" && rm -rf "$K/pki"
 fuzz pem $((secs / 3 + 1)) 8192 tests/fuzz/corpus-pem "$K"
 fuzz tls $((secs / 3 + 1)) 16384 tests/fuzz/corpus-tls
+# Certificates and keys as DER, made fresh (keys are never committed).
+D=build/fuzz-der-seeds
+rm -rf "$D" && mkdir -p "$D/pki" "$D/seeds" && sh tests/certs.sh "$D/pki" && {
+	for c in ca-cert server-cert client-cert; do
+		openssl x509 -in "$D/pki/$c.pem" -outform der -out "$D/seeds/$c"
+	done
+	openssl pkey -in "$D/pki/server-key.pem" -outform der -out "$D/seeds/rsa-pkcs8"
+	openssl pkey -in "$D/pki/client-key.pem" -outform der -out "$D/seeds/ec-pkcs8"
+	openssl rsa -in "$D/pki/server-key.pem" -traditional -outform der -out "$D/seeds/rsa-pkcs1"
+	openssl ec -in "$D/pki/client-key.pem" -outform der -out "$D/seeds/ec-sec1"
+	rm -rf "$D/pki"; } >/dev/null 2>&1
+mkdir -p tests/fuzz/corpus-der
+fuzz der $((secs / 3 + 1)) 8192 tests/fuzz/corpus-der "$D/seeds"
 fuzz dns $((secs / 3 + 1)) 1232 tests/fuzz/corpus-dns
 echo "fuzz: $pass passed, $fail failed"
 [ $fail = 0 ]

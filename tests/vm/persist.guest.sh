@@ -162,6 +162,10 @@ wait_log() { i=0; while ! grep -q "$2" "$1" && [ $i -lt 150 ]; do sleep 0.1; i=$
 /nbdc -p --reconnect-for 60 $H "$P_FL" /dev/nbd8 2>/tmp/sup8.log; rc=$?
 t "flags: attach writable with -p" [ $rc = 0 -a "$(blockdev --getro /dev/nbd8)" = 0 ]
 sup=$(cat /sys/block/nbd8/pid)
+# The release binary's supervisor, locked whole: its resident memory.
+rss=$(awk '/^Rss:/ { print $2 }' /proc/"$sup"/smaps_rollup)
+echo "VMINFO supervisor (release binary, page-exact) Rss: $rss kB"
+t "the -p supervisor stays within 256 KiB resident ($rss kB)" [ "$rss" -le 256 ]
 ctl kill fl; ctl start flro
 t "flags: a server back read-only is refused, with the reason" \
 	wait_log /tmp/sup8.log "not using this connection: the export is now read-only, and the device is writable"
