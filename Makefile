@@ -24,11 +24,12 @@ NBDC_OUT ?= nbdc
 BEARSSL_DIR ?= build/bearssl
 SRCS_CORE := nbdc.c boot_cmdline.c nbdtab.c nego.c net.c session.c attach.c \
              supervise.c protect.c kernel_ioctl.c kernel_netlink.c genl.c ktls.c status.c bootargs.c \
-             text.c resolve.c fmt.c args.c dir.c
+             text.c resolve.c fmt.c args.c dir.c device.c control.c
 HDRS := nbd_proto.h nego.h net.h session.h attach.h supervise.h kernel.h genl.h ktls.h \
-        status.h tls.h x509_der.h bootargs.h opts.h text.h resolve.h fmt.h args.h dir.h pump.h
+        status.h tls.h x509_der.h bootargs.h opts.h text.h resolve.h fmt.h args.h dir.h pump.h device.h tls_bearssl.h
 ifeq ($(TLS),1)
-SRCS := $(SRCS_CORE) tls_bearssl.c x509_der.c pump.c
+SRCS := $(SRCS_CORE) tls_bearssl.c tls_verify.c tls_credentials.c tls_data.c \
+        x509_der.c pump.c
 TLS_CFLAGS := -I$(BEARSSL_DIR)/include
 TLS_LIBS := $(BEARSSL_DIR)/lib/libbearssl.a
 else
@@ -115,15 +116,18 @@ build/fuzz_bootargs: tests/fuzz/fuzz_bootargs.c bootargs.c bootargs.h fmt.c fmt.
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_bootargs.c bootargs.c fmt.c
 # The PEM loaders (trust anchors, chain, key), compiled with tls_bearssl.c.
-build/fuzz_pem: tests/fuzz/fuzz_pem.c tls_bearssl.c status.c text.c fmt.c x509_der.c ktls.c $(TLS_LIBS) | $(STAMP)
+TLS_PARTS := tls_bearssl.c tls_verify.c tls_credentials.c tls_data.c tls_bearssl.h
+build/fuzz_pem: tests/fuzz/fuzz_pem.c $(TLS_PARTS) status.c text.c fmt.c x509_der.c ktls.c $(TLS_LIBS) | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN) -I. $(TLS_CFLAGS) -o $@ \
-		tests/fuzz/fuzz_pem.c status.c text.c fmt.c x509_der.c ktls.c $(TLS_LIBS)
+		tests/fuzz/fuzz_pem.c tls_bearssl.c tls_verify.c tls_data.c status.c \
+		text.c fmt.c x509_der.c ktls.c $(TLS_LIBS)
 # What a server says after STARTTLS, through BearSSL with our profile.
-build/fuzz_tls: tests/fuzz/fuzz_tls.c tls_bearssl.c status.c text.c fmt.c x509_der.c ktls.c $(TLS_LIBS) | $(STAMP)
+build/fuzz_tls: tests/fuzz/fuzz_tls.c $(TLS_PARTS) status.c text.c fmt.c x509_der.c ktls.c $(TLS_LIBS) | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN) -I. $(TLS_CFLAGS) -o $@ \
-		tests/fuzz/fuzz_tls.c status.c text.c fmt.c x509_der.c ktls.c $(TLS_LIBS)
+		tests/fuzz/fuzz_tls.c tls_verify.c tls_credentials.c tls_data.c status.c \
+		text.c fmt.c x509_der.c ktls.c $(TLS_LIBS)
 build/fuzz_dns: tests/fuzz/fuzz_dns.c resolve.c resolve.h status.c text.c fmt.c | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_dns.c \

@@ -67,25 +67,11 @@ struct attach {
 	void *reconnect_ctx;
 };
 
+/* ---- the device (device.c) ---- */
+
 /* Check, before connecting, that 'dev' is an NBD device and not in use.
  * Returns an exit code (the cause printed). */
 int kernel_usable(const char *dev);
-
-/* Attach through the ioctl interface.  Returns an exit code; with nofork it
- * returns only when the device is disconnected. */
-int kernel_attach_ioctl(struct attach *a);
-
-/* 1 connected (pid stored), 0 not connected, -1 error (printed). */
-int kernel_check(const char *dev, pid_t *pid);
-
-/* Detach; returns an exit code. */
-int kernel_disconnect(const char *dev);
-
-/* ---- netlink (kernel_netlink.c) ---- */
-struct genl;
-
-/* Does the kernel offer the "nbd" generic netlink family? */
-bool kernel_has_netlink(void);
 
 /* The device number of 'dev', checked to be an NBD device; 0, or -1
  * (cause printed). */
@@ -93,6 +79,32 @@ int kernel_nbd_devno(const char *dev, dev_t *rdev);
 
 /* The index N of /dev/nbdN, or -1 (cause printed). */
 int kernel_nbd_index(const char *dev);
+
+/* The pid the kernel shows as serving 'dev' (0: not connected), through a
+ * descriptor opened once: it keeps working after switch_root has taken
+ * /dev and /sys away from a process left behind. */
+int kernel_pid_open(const char *dev);
+pid_t kernel_pid_read(int fd);
+
+/* ---- commands on an attached device (control.c) ---- */
+
+/* 1 connected (pid stored), 0 not connected, -1 error (printed). */
+int kernel_check(const char *dev, pid_t *pid);
+
+/* Detach; returns an exit code. */
+int kernel_disconnect(const char *dev);
+
+/* ---- ioctl (kernel_ioctl.c) ---- */
+
+/* Attach through the ioctl interface.  Returns an exit code; with nofork it
+ * returns only when the device is disconnected. */
+int kernel_attach_ioctl(struct attach *a);
+
+/* ---- netlink (kernel_netlink.c) ---- */
+struct genl;
+
+/* Does the kernel offer the "nbd" generic netlink family? */
+bool kernel_has_netlink(void);
 
 /* NBD_CMD_CONNECT with a->socks; *index -1 lets the kernel pick and is set
  * to the device used.  Returns an exit code (cause printed). */
@@ -129,10 +141,5 @@ void kernel_protect_self(void);
 void protect_signals(void);
 void kernel_rescan(const char *dev);
 void kernel_detach_session(void);
-/* The pid the kernel shows as serving 'dev' (0: not connected), through a
- * descriptor opened once: it keeps working after switch_root has taken
- * /dev and /sys away from a process left behind. */
-int kernel_pid_open(const char *dev);
-pid_t kernel_pid_read(int fd);
 
 #endif

@@ -23,54 +23,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "dir.h"
+#include "device.h"
 #include "fmt.h"
 #include "kernel.h"
 #include "nbd_proto.h"
 #include "status.h"
-#include "text.h"
 
 #define START_WAIT_MS 10000 /* for NBD_DO_IT to show the device running */
-#define STOP_WAIT_MS  10000 /* for a disconnect to finish */
-
-/* Check 'dev' is an NBD block device; fills the sysfs path of its pid file.
- * Returns 0, or -1 after printing why. */
-int kernel_nbd_devno(const char *dev, dev_t *rdev)
-{
-	struct stat st;
-	if (stat(dev, &st) < 0) {
-		msg_errno("%s", dev);
-		return -1;
-	}
-	if (!S_ISBLK(st.st_mode) || major(st.st_rdev) != NBD_MAJOR) {
-		msg("%s is not an NBD device (block major %d); is the nbd "
-		    "module loaded?", dev, NBD_MAJOR);
-		return -1;
-	}
-	*rdev = st.st_rdev;
-	return 0;
-}
-
-static int nbd_device(const char *dev, char *pidpath, size_t size)
-{
-	dev_t rdev;
-	if (kernel_nbd_devno(dev, &rdev))
-		return -1;
-	fmt_snprintf(pidpath, size, "/sys/dev/block/%u:%u/pid", major(rdev),
-		 minor(rdev));
-	return 0;
-}
-
-/* The pid serving the device, or 0 when it is not connected. */
-static pid_t device_pid(const char *pidpath)
-{
-	int fd = open(pidpath, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	pid_t pid = kernel_pid_read(fd);
-	close(fd);
-	return pid;
-}
 
 static int nbd_ioctl(int fd, const char *dev, unsigned long req,
 		     const char *name, unsigned long arg)
@@ -129,7 +88,7 @@ static int wait_running(const char *pidpath, int errfd)
 {
 	int64_t deadline = now_ms() + START_WAIT_MS;
 	while (now_ms() < deadline) {
-		if (device_pid(pidpath))
+		if (kernel_device_pid(pidpath))
 			return 0;
 		struct pollfd p = { .fd = errfd, .events = POLLIN };
 		if (errfd >= 0 && poll(&p, 1, 10) > 0) {
@@ -138,7 +97,7 @@ static int wait_running(const char *pidpath, int errfd)
 			if (n == (ssize_t)sizeof err)
 				return err;
 			if (n <= 0) /* holder gone without a word */
-				return device_pid(pidpath) ? 0 : ECHILD;
+				return kernel_device_pid(pidpath) ? 0 : ECHILD;
 		} else if (errfd < 0) {
 			usleep(10000);
 		}
@@ -191,7 +150,7 @@ static pid_t probe(const struct attach *a)
 	pid_t p = fork();
 	if (p != 0)
 		return p;
-	if (nbd_device(a->dev, pidpath, sizeof pidpath) == 0 &&
+	if (kernel_device_pidpath(a->dev, pidpath, sizeof pidpath) == 0 &&
 	    wait_running(pidpath, -1) == 0) {
 		/* O_DIRECT wants an aligned buffer: a page of its own */
 		void *buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
@@ -294,30 +253,10 @@ void kernel_report_attached(const struct attach *a)
 	    a->tls ? ", " : "", a->tls ? a->tls : "");
 }
 
-/* Is 'dev' an NBD device free to attach?  Fills its sysfs pid path. */
-static int device_free(const char *dev, char *pidpath, size_t size)
-{
-	if (nbd_device(dev, pidpath, size))
-		return EXIT_KERNEL;
-	pid_t busy = device_pid(pidpath);
-	if (busy) {
-		msg("%s is already connected (served by pid %d); detach it "
-		    "first with: nbdc -d %s", dev, (int)busy, dev);
-		return EXIT_KERNEL;
-	}
-	return EXIT_OK;
-}
-
-int kernel_usable(const char *dev)
-{
-	char pidpath[96];
-	return device_free(dev, pidpath, sizeof pidpath);
-}
-
 int kernel_attach_ioctl(struct attach *a)
 {
 	char pidpath[96];
-	if (device_free(a->dev, pidpath, sizeof pidpath))
+	if (kernel_device_free(a->dev, pidpath, sizeof pidpath))
 		return EXIT_KERNEL;
 	int fd = open(a->dev, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
@@ -381,133 +320,3 @@ int kernel_attach_ioctl(struct attach *a)
 	return EXIT_OK;
 }
 
-int kernel_pid_open(const char *dev)
-{
-	char pidpath[96];
-	if (nbd_device(dev, pidpath, sizeof pidpath))
-		return -1;
-	return open(pidpath, O_RDONLY | O_CLOEXEC);
-}
-
-pid_t kernel_pid_read(int fd)
-{
-	char buf[32];
-	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-	if (n <= 0)
-		return 0; /* the attribute is gone: the device was released */
-	buf[n] = 0;
-	uint64_t pid;
-	const char *end;
-	return text_u64(buf, 10, INT32_MAX, &pid, &end) ? (pid_t)pid : 0;
-}
-
-int kernel_check(const char *dev, pid_t *pid)
-{
-	char pidpath[96];
-	if (nbd_device(dev, pidpath, sizeof pidpath))
-		return -1;
-	*pid = device_pid(pidpath);
-	int index = kernel_nbd_index(dev);
-	int st = index >= 0 ? kernel_status_netlink(index) : -ENOENT;
-	if (st >= 0) /* the driver's own word, when it has netlink */
-		return st && *pid ? 1 : 0;
-	return *pid ? 1 : 0;
-}
-
-/* Does process 'pid' hold this device open: the device node itself (the
- * ioctl holder) or its /sys pid file (the netlink supervisor)?  Compared
- * by inode, so paths that differ after switch_root still match. */
-struct holds_ask {
-	char dir[64];
-	const struct stat *dev, *sys;
-};
-
-static bool holds_fd(void *ctx, const char *name)
-{
-	const struct holds_ask *h = ctx;
-	char path[96];
-	struct stat st;
-	fmt_snprintf(path, sizeof path, "%s/%.20s", h->dir, name);
-	return stat(path, &st) == 0 &&
-	       ((S_ISBLK(st.st_mode) && st.st_rdev == h->dev->st_rdev) ||
-		(st.st_dev == h->sys->st_dev && st.st_ino == h->sys->st_ino));
-}
-
-static bool holds_device(pid_t pid, const struct stat *dev, const struct stat *sys)
-{
-	struct holds_ask h = { .dev = dev, .sys = sys };
-	fmt_snprintf(h.dir, sizeof h.dir, "/proc/%d/fd", (int)pid);
-	return dir_each(h.dir, holds_fd, &h) == 1;
-}
-
-/* A disconnect is coming: an nbdc that keeps this device (the ioctl
- * holder with -p, or the netlink supervisor) must not take it for a lost
- * server, nor undo it with a reconnect.  Only our own binary, and only
- * one holding this very device, is told (SIGUSR2, which it holds
- * blocked): the pid /sys shows may belong to an attacher long gone, and a
- * later process may have its number. */
-static void tell_holder(pid_t pid, const char *dev, const char *pidpath)
-{
-	char mine[512], theirs[512], path[64];
-	struct stat ds, ss;
-	fmt_snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
-	ssize_t a = readlink("/proc/self/exe", mine, sizeof mine - 1);
-	ssize_t b = readlink(path, theirs, sizeof theirs - 1);
-	if (a > 0 && a == b && !memcmp(mine, theirs, (size_t)a) &&
-	    stat(dev, &ds) == 0 && stat(pidpath, &ss) == 0 &&
-	    holds_device(pid, &ds, &ss))
-		kill(pid, SIGUSR2);
-}
-
-/* NBD_DISCONNECT through an open descriptor (kernels without netlink). */
-static int disconnect_ioctl(const char *dev)
-{
-	int fd = open(dev, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		msg_errno("cannot open %s", dev);
-		return EXIT_KERNEL;
-	}
-	if (nbd_ioctl(fd, dev, NBD_DISCONNECT, "NBD_DISCONNECT", 0)) {
-		close(fd);
-		return EXIT_KERNEL;
-	}
-	ioctl(fd, NBD_CLEAR_SOCK);
-	close(fd);
-	return EXIT_OK;
-}
-
-int kernel_disconnect(const char *dev)
-{
-	char pidpath[96];
-	if (nbd_device(dev, pidpath, sizeof pidpath))
-		return EXIT_KERNEL;
-	pid_t pid = device_pid(pidpath);
-	if (!pid) {
-		msg("%s is not connected", dev);
-		return EXIT_OK;
-	}
-	tell_holder(pid, dev, pidpath);
-	int index = kernel_nbd_index(dev);
-	int err = index >= 0 ? kernel_disconnect_netlink(index) : -ENOENT;
-	if (err == -ENOENT || err == -EOPNOTSUPP) {
-		int code = disconnect_ioctl(dev);
-		if (code)
-			return code;
-	} else if (err) {
-		errno = -err;
-		msg_errno("%s: NBD_CMD_DISCONNECT failed", dev);
-		return EXIT_KERNEL;
-	}
-	int64_t deadline = now_ms() + STOP_WAIT_MS;
-	while (device_pid(pidpath) && now_ms() < deadline)
-		usleep(10000);
-	if (device_pid(pidpath)) {
-		msg("%s: disconnect requested, but the device is still "
-		    "running after %d s (is it mounted or open?)", dev,
-		    STOP_WAIT_MS / 1000);
-		return EXIT_KERNEL;
-	}
-	kernel_rescan(dev); /* size is 0 now: drops stale partition devices */
-	msg("%s: disconnected", dev);
-	return EXIT_OK;
-}

@@ -16,15 +16,11 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "fmt.h"
 #include "genl.h"
 #include "kernel.h"
 #include "status.h"
-#include "text.h"
 
 /* From <linux/nbd-netlink.h>. */
 enum { NBD_ATTR_INDEX = 1, NBD_ATTR_SIZE_BYTES, NBD_ATTR_BLOCK_SIZE_BYTES,
@@ -73,30 +69,6 @@ bool kernel_has_netlink(void)
 	return true;
 }
 
-int kernel_nbd_index(const char *dev)
-{
-	dev_t rdev;
-	char sys[64], link[256];
-	if (kernel_nbd_devno(dev, &rdev))
-		return -1;
-	/* /sys/dev/block/43:M -> .../block/nbdN: the name has the index. */
-	fmt_snprintf(sys, sizeof sys, "/sys/dev/block/%u:%u", major(rdev), minor(rdev));
-	ssize_t n = readlink(sys, link, sizeof link - 1);
-	if (n <= 0) {
-		msg_errno("%s: cannot read %s", dev, sys);
-		return -1;
-	}
-	link[n] = 0;
-	const char *base = strrchr(link, '/');
-	base = base ? base + 1 : link;
-	uint64_t index;
-	if (strncmp(base, "nbd", 3) != 0 ||
-	    !text_u64(base + 3, 10, INT32_MAX, &index, NULL)) {
-		msg("%s is a partition of an NBD device, not the device", dev);
-		return -1;
-	}
-	return (int)index;
-}
 
 static void put_sockets(struct genl_msg *m, const int *socks, int n)
 {

@@ -1,11 +1,12 @@
 /*
- * tls_bearssl.c - everything BearSSL: the client profile, trust anchors and
- * client credentials from PEM, server identity (DNS name by BearSSL, IP
- * address and --pin here), the handshake, and the data pump.
+ * tls_bearssl.c - BearSSL's client: the profile (suites, curves and the
+ * one implementation of each primitive), the identity rules, the state
+ * block, and the handshake and I/O under a deadline.  The other tls_*.c
+ * files share its state through tls_bearssl.h; nothing else includes
+ * BearSSL.
  *
- * BearSSL's engine does no I/O; this file owns the socket, the deadline and
- * polling.  All TLS state is static, sized at compile time.  Heap is used
- * only while loading PEM files, before the handshake; never in the pump.
+ * BearSSL's engine does no I/O; these files own the socket, the deadline
+ * and polling.  No heap anywhere (see tls_credentials.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,64 +18,15 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
-#include <bearssl.h>
-
 #include "fmt.h"
-#include "ktls.h"
 #include "status.h"
 #include "text.h"
-#include "tls.h"
+#include "tls_bearssl.h"
 #include "x509_der.h"
 
 const bool tls_available = true;
 
-/* Our own verdicts, outside BearSSL's error ranges. */
-#define ERR_PIN_MISMATCH 100
-#define ERR_IP_MISMATCH  101
-#define ERR_CERT_BIG     102
-#define EE_MAX           16384 /* largest server certificate we keep */
-#define PEM_MAX          (1 << 20)
-/* How long a TLS session may be resumed after its full handshake: the
- * upper limit RFC 5246 (F.1.4) recommends for session IDs. */
-#define TLS_RESUME_MAX_MS (24LL * 3600 * 1000)
-
-/* An X.509 engine that wraps BearSSL's minimal one: it keeps the server's
- * own certificate to check --pin and iPAddress names itself. */
-struct xwrap {
-	const br_x509_class *vtable;
-	br_x509_minimal_context minimal;
-	unsigned index;              /* certificate number in the chain */
-	unsigned char ee[EE_MAX];
-	size_t ee_len;
-	bool ee_big;
-	bool pin_only;               /* --pin without -A */
-	bool have_pin;
-	uint8_t pin[32];
-	int iplen;                   /* >0: match this IP, not a DNS name */
-	uint8_t ip[16];
-	const char *dns_name;        /* what BearSSL matches, or NULL */
-};
-
-/* Everything TLS, in one block mapped when TLS is asked for: a process
- * left behind without TLS does not carry (and lock) it. */
-struct tls_state {
-	br_ssl_client_context cc;
-	struct xwrap xw;
-	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
-	br_x509_trust_anchor *tas;
-	size_t ntas, tas_cap;
-	br_x509_certificate chain[8];
-	size_t nchain;
-	br_rsa_private_key rsa_key;        /* the client key, one of these */
-	br_ec_private_key ec_key;
-	bool have_client_key, client_key_rsa;
-	br_ssl_session_parameters session; /* for resumption on reconnect */
-	int64_t session_born;              /* its full handshake (now_ms) */
-	bool profile_set;                  /* cc holds the client profile */
-	char sni[256];
-	int fd;
-};
-static struct tls_state *S;
+struct tls_state *S;
 
 /* ---- allocation counting (test build only) ---------------------------- */
 
@@ -91,427 +43,12 @@ long tls_alloc_count(void) { return allocs; }
 long tls_alloc_count(void) { return -1; }
 #endif
 
-/* ---- error text --------------------------------------------------------- */
-
-static const struct { int code; const char *text; } tls_errors[] = {
-	{ BR_ERR_X509_NOT_TRUSTED, "the server's certificate is not signed by a "
-	  "trusted CA (check --cacert)" },
-	{ BR_ERR_X509_BAD_SERVER_NAME, "the server's certificate does not match "
-	  "the expected name (check --tls-hostname)" },
-	{ BR_ERR_X509_EXPIRED, "the server's certificate has expired or is not "
-	  "yet valid (check the clock)" },
-	{ ERR_PIN_MISMATCH, "the server's public key does not match --pin" },
-	{ ERR_IP_MISMATCH, "the server's certificate does not list this IP "
-	  "address (use --tls-hostname NAME to check a name instead)" },
-	{ ERR_CERT_BIG, "the server's certificate is too large" },
-	{ BR_ERR_BAD_VERSION, "the server does not speak TLS 1.2" },
-	{ BR_ERR_BAD_CIPHER_SUITE, "no cipher suite in common with the server" },
-	{ BR_ERR_UNSUPPORTED_VERSION, "the server does not speak TLS 1.2" },
-	{ BR_ERR_IO, "connection lost during the TLS handshake" },
-	{ BR_ERR_X509_EMPTY_CHAIN, "the server sent no certificate" },
-	{ BR_ERR_BAD_SIGNATURE, "bad signature from the server" },
-	{ BR_ERR_X509_BAD_SIGNATURE, "a certificate in the server's chain has "
-	  "a bad signature" },
-	{ BR_ERR_BAD_LENGTH, "the server sent a malformed TLS record" },
-	{ BR_ERR_TOO_LARGE, "the server sent a TLS record larger than the "
-	  "protocol allows" },
-	{ BR_ERR_BAD_MAC, "a TLS record from the server failed its integrity "
-	  "check" },
-	{ BR_ERR_UNKNOWN_TYPE, "the server sent a TLS record of unknown type" },
-	{ BR_ERR_UNEXPECTED, "the server sent a TLS message out of order (such "
-	  "as data before its Finished)" },
-	{ BR_ERR_BAD_CCS, "the server sent a malformed ChangeCipherSpec" },
-	{ BR_ERR_BAD_ALERT, "the server sent a malformed TLS alert" },
-	{ BR_ERR_BAD_HANDSHAKE, "the server sent a malformed TLS handshake "
-	  "message" },
-	{ BR_ERR_BAD_FINISHED, "the server's Finished message does not verify" },
-	{ BR_ERR_BAD_SECRENEG, "the server's secure renegotiation data is "
-	  "wrong" },
-	{ BR_ERR_RECV_FATAL_ALERT + 100, "the server insists on renegotiation, "
-	  "which nbdc refuses" },
-};
-
-/* Alert numbers a person may meet (RFC 5246 7.2), by name. */
-static const struct { uint8_t code; const char *name; } alert_names[] = {
-	{ 10, "unexpected_message" }, { 20, "bad_record_mac" },
-	{ 22, "record_overflow" }, { 40, "handshake_failure" },
-	{ 42, "bad_certificate" }, { 46, "certificate_unknown" },
-	{ 48, "unknown_ca" }, { 50, "decode_error" }, { 51, "decrypt_error" },
-	{ 70, "protocol_version" }, { 71, "insufficient_security" },
-	{ 80, "internal_error" }, { 112, "unrecognized_name" },
-	{ 116, "certificate_required" },
-};
-
-static const char *alert_name(int code)
-{
-	for (size_t i = 0; i < sizeof alert_names / sizeof alert_names[0]; i++)
-		if (alert_names[i].code == code)
-			return alert_names[i].name;
-	return "unknown";
-}
-
-static void tls_error_text(int err, char *buf, size_t size)
-{
-	for (size_t i = 0; i < sizeof tls_errors / sizeof tls_errors[0]; i++)
-		if (tls_errors[i].code == err) {
-			fmt_snprintf(buf, size, "%s", tls_errors[i].text);
-			return;
-		}
-	if (err >= BR_ERR_SEND_FATAL_ALERT)
-		fmt_snprintf(buf, size, "we sent fatal alert %d (%s)",
-			 err - BR_ERR_SEND_FATAL_ALERT,
-			 alert_name(err - BR_ERR_SEND_FATAL_ALERT));
-	else if (err >= BR_ERR_RECV_FATAL_ALERT)
-		fmt_snprintf(buf, size, "the server sent fatal alert %d (%s)%s",
-			 err - BR_ERR_RECV_FATAL_ALERT,
-			 alert_name(err - BR_ERR_RECV_FATAL_ALERT),
-			 err - BR_ERR_RECV_FATAL_ALERT == 116 ||
-			 err - BR_ERR_RECV_FATAL_ALERT == 42 ?
-			 " (it wants a client certificate: use --cert and --key)" : "");
-	else if (err >= 32 && err < 64)
-		fmt_snprintf(buf, size, "certificate error %d (BearSSL BR_ERR_X509_*)", err);
-	else
-		fmt_snprintf(buf, size, "TLS error %d (BearSSL BR_ERR_*)", err);
-}
-
-const char *tls_failure(void)
-{
-	static char buf[160];
-	int last = S ? br_ssl_engine_last_error(&S->cc.eng) : BR_ERR_OK;
-	if (last == BR_ERR_OK)
-		return "";
-	tls_error_text(last, buf, sizeof buf);
-	return buf;
-}
-
-/* What to suggest when the server drops us without saying why. */
-const char *tls_hint(void)
-{
-	return S->have_client_key ? "" : " (does the server require a client "
-	       "certificate? use --cert and --key)";
-}
-
-/* ---- the X.509 wrapper ------------------------------------------------------ */
-
-static void xw_start_chain(const br_x509_class **ctx, const char *server_name)
-{
-	struct xwrap *w = (struct xwrap *)(void *)ctx;
-	(void)server_name; /* we decide what the minimal engine matches */
-	w->index = 0;
-	w->minimal.vtable->start_chain(&w->minimal.vtable, w->dns_name);
-}
-
-static void xw_start_cert(const br_x509_class **ctx, uint32_t length)
-{
-	struct xwrap *w = (struct xwrap *)(void *)ctx;
-	if (w->index == 0) {
-		w->ee_len = 0;
-		w->ee_big = length > sizeof w->ee;
-	}
-	w->minimal.vtable->start_cert(&w->minimal.vtable, length);
-}
-
-static void xw_append(const br_x509_class **ctx, const unsigned char *buf,
-		      size_t len)
-{
-	struct xwrap *w = (struct xwrap *)(void *)ctx;
-	if (w->index == 0 && !w->ee_big) {
-		if (len > sizeof w->ee - w->ee_len)
-			w->ee_big = true;
-		else {
-			memcpy(w->ee + w->ee_len, buf, len);
-			w->ee_len += len;
-		}
-	}
-	w->minimal.vtable->append(&w->minimal.vtable, buf, len);
-}
-
-static void xw_end_cert(const br_x509_class **ctx)
-{
-	struct xwrap *w = (struct xwrap *)(void *)ctx;
-	w->index++;
-	w->minimal.vtable->end_cert(&w->minimal.vtable);
-}
-
-static bool pin_matches(const struct xwrap *w)
-{
-	const uint8_t *spki;
-	size_t len;
-	uint8_t hash[32];
-	br_sha256_context h;
-	if (x509_spki(w->ee, w->ee_len, &spki, &len))
-		return false;
-	br_sha256_init(&h);
-	br_sha256_update(&h, spki, len);
-	br_sha256_out(&h, hash);
-	return !memcmp(hash, w->pin, 32);
-}
-
-/* The verdict: BearSSL's chain check (unless pinning alone), then our own
- * checks of the server's certificate. */
-static unsigned xw_end_chain(const br_x509_class **ctx)
-{
-	struct xwrap *w = (struct xwrap *)(void *)ctx;
-	unsigned r = w->minimal.vtable->end_chain(&w->minimal.vtable);
-	if (w->ee_big)
-		return ERR_CERT_BIG;
-	if (w->have_pin && !pin_matches(w))
-		return ERR_PIN_MISMATCH;
-	if (w->pin_only)
-		return r == BR_ERR_X509_NOT_TRUSTED ? 0 : r;
-	if (r)
-		return r;
-	if (w->iplen && x509_has_ip(w->ee, w->ee_len, w->ip, (size_t)w->iplen) != 1)
-		return ERR_IP_MISMATCH;
-	return 0;
-}
-
-static const br_x509_pkey *xw_get_pkey(const br_x509_class *const *ctx,
-				       unsigned *usages)
-{
-	const struct xwrap *w = (const struct xwrap *)(const void *)ctx;
-	return w->minimal.vtable->get_pkey(&w->minimal.vtable, usages);
-}
-
-static const br_x509_class xwrap_vtable = {
-	sizeof(struct xwrap), xw_start_chain, xw_start_cert, xw_append,
-	xw_end_cert, xw_end_chain, xw_get_pkey,
-};
-
-/* ---- start-up memory ---------------------------------------------------------- */
-
-/* No malloc in nbdc: a PEM file is read into a scratch mapping dropped
- * once it is parsed; what is kept (trust anchors, the client chain) goes
- * into chunks mapped as needed that live as long as the process. */
-#define KEEP_CHUNK ((size_t)64 * 1024)
-
-struct chunk {
-	struct chunk *prev;
-	size_t size;
-};
-static struct chunk *chunks;
-static unsigned char *keep_at, *keep_end;
-
-/* 'n' bytes that stay (a copy of 'p' when given); NULL when out of memory. */
-static void *keep(const void *p, size_t n)
-{
-	size_t a = (n + 15) & ~(size_t)15;
-	if (a == 0 || (size_t)(keep_end - keep_at) < a) {
-		size_t size = a + sizeof(struct chunk) > KEEP_CHUNK
-			? a + sizeof(struct chunk) : KEEP_CHUNK;
-		struct chunk *c = mmap(NULL, size, PROT_READ | PROT_WRITE,
-				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (c == MAP_FAILED)
-			return NULL;
-		*c = (struct chunk){ chunks, size };
-		chunks = c;
-		keep_at = (unsigned char *)c + 16;
-		keep_end = (unsigned char *)c + size;
-	}
-	void *r = keep_at;
-	keep_at += a ? a : 16;
-	if (p && n)
-		memcpy(r, p, n);
-	return r;
-}
-
-/* Forget all that was kept (the fuzzer starts each input afresh). */
-static void __attribute__((unused)) keep_reset(void)
-{
-	while (chunks) {
-		struct chunk *c = chunks;
-		chunks = c->prev;
-		munmap(c, c->size);
-	}
-	keep_at = keep_end = NULL;
-}
-
-/* ---- PEM loading (before the handshake) ------------------------------------- */
-
-typedef int pem_fn(void *ctx, const char *name, const unsigned char *der,
-		   size_t len);
-
-/* Decode every PEM object in pem[0..len) and hand each to 'fn' (which
- * copies what it keeps).  Returns the number of objects, or -1. */
-static int pem_each_buf(const unsigned char *pem, size_t len, pem_fn *fn,
-			void *ctx)
-{
-	size_t off = 0, map = len + 1, der_len;
-	unsigned char *der = mmap(NULL, map, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (der == MAP_FAILED)
-		return -1;
-	char name[128];
-	int count = 0, r;
-	/* a label too long to be one we use is cut, and matches none */
-	while ((r = pem_next(pem, len, &off, name, sizeof name, der, map,
-			     &der_len)) == 1 && (r = fn(ctx, name, der, der_len)) >= 0)
-		count++;
-	munmap(der, map);
-	return r < 0 ? -1 : count;
-}
-
-/* pem_each_buf over the contents of the file 'path' (at most PEM_MAX). */
-static int pem_each(const char *path, pem_fn *fn, void *ctx)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		msg_errno("cannot read %s", path);
-		return -1;
-	}
-	unsigned char *pem = mmap(NULL, PEM_MAX, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ssize_t n = 0, r = 0;
-	while (pem != MAP_FAILED && n < PEM_MAX &&
-	       (r = read(fd, pem + n, (size_t)(PEM_MAX - n))) > 0)
-		n += r;
-	close(fd);
-	if (pem == MAP_FAILED || n >= PEM_MAX || r < 0) {
-		msg("%s: %s", path, pem == MAP_FAILED ? "out of memory" : r < 0
-		    ? "cannot be read" : "larger than 1 MiB");
-		if (pem != MAP_FAILED)
-			munmap(pem, PEM_MAX);
-		return -1;
-	}
-	int count = pem_each_buf(pem, (size_t)n, fn, ctx);
-	munmap(pem, PEM_MAX);
-	if (count < 0)
-		msg("%s: not a valid PEM file", path);
-	return count;
-}
-
-/* Room for one more trust anchor: the array doubles (kept memory). */
-static bool anchors_room(void)
-{
-	if (S->ntas < S->tas_cap)
-		return true;
-	size_t cap = S->tas_cap ? 2 * S->tas_cap : 8;
-	br_x509_trust_anchor *tas = keep(NULL, cap * sizeof *tas);
-	if (!tas)
-		return false;
-	if (S->ntas)
-		memcpy(tas, S->tas, S->ntas * sizeof *tas);
-	S->tas = tas;
-	S->tas_cap = cap;
-	return true;
-}
-
-/* A key as BearSSL holds it, its bytes kept. */
-static int keep_pubkey(const struct x509_pubkey *k, br_x509_pkey *pk)
-{
-	memset(pk, 0, sizeof *pk);
-	if (k->type == 1) {
-		pk->key_type = BR_KEYTYPE_RSA;
-		pk->key.rsa.n = keep(k->n, k->nlen);
-		pk->key.rsa.nlen = k->nlen;
-		pk->key.rsa.e = keep(k->e, k->elen);
-		pk->key.rsa.elen = k->elen;
-		return pk->key.rsa.n && pk->key.rsa.e ? 0 : -1;
-	}
-	pk->key_type = BR_KEYTYPE_EC;
-	pk->key.ec.curve = k->curve;
-	pk->key.ec.q = keep(k->q, k->qlen);
-	pk->key.ec.qlen = k->qlen;
-	return pk->key.ec.q ? 0 : -1;
-}
-
-/* A CERTIFICATE from the CA file becomes a trust anchor (DN + key). */
-static int add_anchor(void *ctx, const char *name, const unsigned char *der,
-		      size_t len)
-{
-	struct x509_anchor xa;
-	(void)ctx;
-	if (strcmp(name, "CERTIFICATE") != 0)
-		return 0;
-	if (x509_anchor(der, len, &xa) || !anchors_room())
-		return -1;
-	br_x509_trust_anchor ta = {
-		.dn = { keep(xa.dn, xa.dn_len), xa.dn_len },
-		.flags = xa.is_ca ? BR_X509_TA_CA : 0,
-	};
-	if (!ta.dn.data || keep_pubkey(&xa.key, &ta.pkey))
-		return -1;
-	S->tas[S->ntas++] = ta;
-	return 0;
-}
-
-static int add_chain_cert(void *ctx, const char *name, const unsigned char *der,
-			  size_t len)
-{
-	(void)ctx;
-	if (strcmp(name, "CERTIFICATE") != 0 ||
-	    S->nchain == sizeof S->chain / sizeof S->chain[0])
-		return 0;
-	unsigned char *copy = keep(der, len);
-	if (!copy)
-		return -1;
-	S->chain[S->nchain].data = copy;
-	S->chain[S->nchain++].data_len = len;
-	return 0;
-}
-
-static int add_key(void *ctx, const char *name, const unsigned char *der,
-		   size_t len)
-{
-	struct x509_privkey k;
-	(void)ctx;
-	if (!text_find(name, "PRIVATE KEY"))
-		return 0;
-	if (x509_privkey(der, len, &k))
-		return -1;
-	if (k.type == 1) {
-		S->rsa_key = (br_rsa_private_key){ k.n_bits,
-			keep(k.p, k.plen), k.plen, keep(k.q, k.qlen), k.qlen,
-			keep(k.dp, k.dplen), k.dplen, keep(k.dq, k.dqlen), k.dqlen,
-			keep(k.iq, k.iqlen), k.iqlen };
-		if (!S->rsa_key.p || !S->rsa_key.q || !S->rsa_key.dp ||
-		    !S->rsa_key.dq || !S->rsa_key.iq)
-			return -1;
-	} else {
-		S->ec_key = (br_ec_private_key){ k.curve, keep(k.x, k.xlen), k.xlen };
-		if (!S->ec_key.x)
-			return -1;
-	}
-	S->client_key_rsa = k.type == 1;
-	S->have_client_key = true;
-	return 0;
-}
-
-static int load_credentials(const struct tls_options *o)
-{
-	if (o->cafile && pem_each(o->cafile, add_anchor, NULL) <= 0) {
-		msg("%s: no usable CA certificate in it", o->cafile);
-		return EXIT_TLS;
-	}
-	if (o->certfile || o->keyfile) {
-		if (!o->certfile || !o->keyfile) {
-			msg("--cert and --key go together");
-			return EXIT_USAGE;
-		}
-		if (pem_each(o->certfile, add_chain_cert, NULL) < 0 || !S->nchain) {
-			msg("%s: no certificate in it", o->certfile);
-			return EXIT_TLS;
-		}
-		if (pem_each(o->keyfile, add_key, NULL) < 0 || !S->have_client_key) {
-			msg("%s: no usable RSA or EC private key in it", o->keyfile);
-			return EXIT_TLS;
-		}
-	}
-	return EXIT_OK;
-}
-
 /* ---- client profile ---------------------------------------------------------- */
 
 /* TLS 1.2, ECDHE with ECDSA or RSA signatures, AES-GCM and ChaCha20-Poly1305:
  * what GnuTLS servers choose by default, and nothing else to carry. */
-/* The suites offered, in order of preference: each with its name for
- * messages, its kernel cipher and the PRF of its key expansion (kTLS). */
-static const struct suite {
-	const char *name;
-	br_tls_prf_impl prf;
-	uint16_t id;
-	enum ktls_cipher cipher;
-} suites[] = {
+/* The suites offered, in order of preference. */
+static const struct suite suites[] = {
 	{ "ECDHE-ECDSA-AES128-GCM", br_tls12_sha256_prf,
 	  BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, KTLS_AES_128_GCM },
 	{ "ECDHE-RSA-AES128-GCM", br_tls12_sha256_prf,
@@ -527,10 +64,22 @@ static const struct suite {
 };
 #define NSUITES (sizeof suites / sizeof suites[0])
 
-static const struct suite *current_suite(void);
 /* The suite of the last handshake, kept apart from the engine, which is
  * wiped after a hand-over to the kernel. */
 static const struct suite *negotiated;
+
+const struct suite *tls_current_suite(void)
+{
+	for (size_t i = 0; i < NSUITES; i++)
+		if (suites[i].id == S->cc.eng.session.cipher_suite)
+			return &suites[i];
+	return NULL;
+}
+
+const char *tls_suite_name(void)
+{
+	return negotiated ? negotiated->name : "TLS";
+}
 
 /* One implementation per curve, chosen for size: X25519 and the NIST
  * curves on BearSSL's i31 code (the defaults link the faster m15/m31/m64
@@ -627,7 +176,7 @@ static void client_profile(void)
 	br_ssl_engine_set_prf_sha384(&cc->eng, br_tls12_sha384_prf);
 	br_ssl_engine_set_default_aes_gcm(&cc->eng);
 	set_chapol(&cc->eng);
-	S->xw.vtable = &xwrap_vtable;
+	S->xw.vtable = &tls_xwrap_vtable;
 	br_ssl_engine_set_x509(&cc->eng, &S->xw.vtable);
 	br_ssl_engine_set_buffer(&cc->eng, S->iobuf, sizeof S->iobuf, 1);
 	br_ssl_engine_add_flags(&cc->eng, BR_OPT_NO_RENEGOTIATION);
@@ -690,7 +239,7 @@ static int choose_identity(const struct tls_options *o)
 }
 
 /* The state block, zeroed; mapped once, never freed. */
-static int state_map(void)
+int tls_state_map(void)
 {
 	if (S)
 		return 0;
@@ -706,11 +255,11 @@ static int state_map(void)
 
 int tls_prepare(const struct tls_options *o)
 {
-	if (state_map())
+	if (tls_state_map())
 		return EXIT_SYSTEM;
 	int code = choose_identity(o);
 	if (!code)
-		code = load_credentials(o);
+		code = tls_load_credentials(o);
 	if (!code)
 		client_profile();
 	return code;
@@ -821,7 +370,7 @@ int tls_handshake(int fd, int64_t deadline, const char *peer)
 			       now.session_id_len);
 	if (!resumed)
 		S->session_born = now_ms();
-	negotiated = current_suite();
+	negotiated = tls_current_suite();
 	S->session = now;
 	explicit_bzero(&now, sizeof now);
 	return EXIT_OK;
@@ -866,179 +415,3 @@ int tls_read(uint8_t *buf, size_t len, size_t *got, int64_t deadline)
 	return 0;
 }
 
-/* ---- kernel TLS --------------------------------------------------------------- */
-
-/* The negotiated suite's row of 'suites', or NULL. */
-static const struct suite *current_suite(void)
-{
-	for (size_t i = 0; i < NSUITES; i++)
-		if (suites[i].id == S->cc.eng.session.cipher_suite)
-			return &suites[i];
-	return NULL;
-}
-
-const char *tls_suite_name(void)
-{
-	return negotiated ? negotiated->name : "TLS";
-}
-
-/* Is the engine at a record boundary with nothing buffered either way?
- * Anything read but not yet taken, or not yet sent, would be lost. */
-static bool engine_idle(br_ssl_engine_context *eng)
-{
-	size_t len;
-	br_ssl_engine_flush(eng, 0); /* a no-op: tls_write flushed */
-	unsigned st = br_ssl_engine_current_state(eng);
-	if (st & (BR_SSL_CLOSED | BR_SSL_SENDREC | BR_SSL_RECVAPP))
-		return false;
-	/* At a record boundary the engine asks for a whole header (5 bytes)
-	 * at the start of its input buffer: no part of a record is held. */
-	const unsigned char *buf = br_ssl_engine_recvrec_buf(eng, &len);
-	return buf == eng->ibuf && len == 5;
-}
-
-int tls_to_kernel(int fd, char *why, size_t size)
-{
-	br_ssl_engine_context *eng = &S->cc.eng;
-	const struct suite *su = current_suite();
-	uint8_t kb[2 * 32 + 2 * 12];
-	if (!su) {
-		fmt_snprintf(why, size, "cipher suite 0x%04x has no kernel "
-			 "implementation", eng->session.cipher_suite);
-		return 1;
-	}
-	enum ktls_cipher c = su->cipher;
-	if (!engine_idle(eng)) {
-		fmt_snprintf(why, size, "the TLS engine holds unsent or unread data");
-		return 1;
-	}
-	/* TLS 1.2 key expansion (RFC 5246 6.3); AEAD suites have no MAC
-	 * key: client key, server key, client IV, server IV. */
-	size_t kl = ktls_key_len(c), il = ktls_iv_len(c);
-	br_tls_prf_seed_chunk seed[2] = {
-		{ eng->server_random, 32 }, { eng->client_random, 32 } };
-	su->prf(kb, 2 * kl + 2 * il, eng->session.master_secret,
-	    sizeof eng->session.master_secret, "key expansion", 2, seed);
-	const uint8_t *ckey = kb, *skey = kb + kl;
-	const uint8_t *civ = kb + 2 * kl, *siv = civ + il;
-	/* Cross-check with what BearSSL keeps: the GCM salts, or ChaCha's
-	 * key and IV.  A mismatch means the derivation is wrong: stop. */
-	bool same = c == KTLS_CHACHA20_POLY1305
-		? !memcmp(eng->out.chapol.key, ckey, kl) &&
-		  !memcmp(eng->out.chapol.iv, civ, il) &&
-		  !memcmp(eng->in.chapol.key, skey, kl) &&
-		  !memcmp(eng->in.chapol.iv, siv, il)
-		: !memcmp(eng->out.gcm.iv, civ, il) && !memcmp(eng->in.gcm.iv, siv, il);
-	if (!same) {
-		memset(kb, 0, sizeof kb);
-		fmt_snprintf(why, size, "the derived keys do not match the session's");
-		return 1;
-	}
-	uint64_t out_seq = c == KTLS_CHACHA20_POLY1305 ? eng->out.chapol.seq
-						       : eng->out.gcm.seq;
-	uint64_t in_seq = c == KTLS_CHACHA20_POLY1305 ? eng->in.chapol.seq
-						      : eng->in.gcm.seq;
-	struct ktls_dir tx = { ckey, civ, out_seq }, rx = { skey, siv, in_seq };
-	bool spoiled;
-	const char *step;
-	int err = ktls_install(fd, c, &tx, &rx, &step, &spoiled);
-	explicit_bzero(kb, sizeof kb);
-	if (!err) {
-		/* The kernel has the record keys now: forget ours, and the
-		 * engine with them (client_profile() sets it up again for
-		 * the next handshake).  Only the session kept for resumption
-		 * remains, for at most TLS_RESUME_MAX_MS. */
-		explicit_bzero(&S->cc, sizeof S->cc);
-		explicit_bzero(S->iobuf, sizeof S->iobuf);
-		S->profile_set = false;
-	}
-	if (err) {
-		bool ulp = !strcmp(step, "TCP_ULP");
-		fmt_snprintf(why, size, "setsockopt %s: %s%s%s%s", step, strerror(err),
-			 ulp ? " (is the tls module loaded?)" : "",
-			 ulp ? "" : " (is the kernel cipher ", ulp ? "" :
-			 ktls_name(c));
-		if (!ulp)
-			fmt_snprintf(why + strlen(why), size - strlen(why), " available?)");
-		return spoiled ? -1 : 1;
-	}
-	return 0;
-}
-
-/* ---- the pump ---------------------------------------------------------------- */
-
-static void set_nonblock(int fd)
-{
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-}
-
-/* One poll round: what the engine can take or give decides what we wait
- * for on each side.  The engine's state is read again before every step:
- * a record just read may change it (a HelloRequest makes the engine queue
- * its refusal, and sendapp is unavailable until that alert is out), and a
- * stale "sendapp" would read 0 bytes from the kernel's side and take that
- * for its end.  A side with nothing to wait for is left out of poll(), so
- * a hang-up there cannot make the loop spin.  Returns 1 to go on, 0 at a
- * clean end, -1 on error. */
-static int pump_round(br_ssl_engine_context *eng, int tcp, int local,
-		      bool *local_eof)
-{
-	unsigned st = br_ssl_engine_current_state(eng);
-	if (st & BR_SSL_CLOSED)
-		return br_ssl_engine_last_error(eng) == BR_ERR_OK ? 0 : -1;
-	short tev = (short)((st & BR_SSL_SENDREC ? POLLOUT : 0) |
-			    (st & BR_SSL_RECVREC ? POLLIN : 0));
-	short lev = (short)((st & BR_SSL_RECVAPP ? POLLOUT : 0) |
-			    (st & BR_SSL_SENDAPP && !*local_eof ? POLLIN : 0));
-	struct pollfd p[2] = { { tev ? tcp : -1, tev, 0 },
-			       { lev ? local : -1, lev, 0 } };
-	if (poll(p, 2, -1) < 0)
-		return errno == EINTR ? 1 : -1;
-	size_t len;
-	ssize_t n;
-	unsigned char *b;
-	if (p[0].revents & POLLOUT && (b = br_ssl_engine_sendrec_buf(eng, &len))) {
-		if ((n = send(tcp, b, len, MSG_NOSIGNAL)) > 0)
-			br_ssl_engine_sendrec_ack(eng, (size_t)n);
-		else if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return -1;
-	}
-	if (p[0].revents & (POLLIN | POLLHUP | POLLERR) &&
-	    (b = br_ssl_engine_recvrec_buf(eng, &len))) {
-		if ((n = recv(tcp, b, len, 0)) > 0)
-			br_ssl_engine_recvrec_ack(eng, (size_t)n);
-		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
-			return -1; /* server gone without close_notify */
-	}
-	if (p[1].revents & POLLOUT && (b = br_ssl_engine_recvapp_buf(eng, &len))) {
-		if ((n = send(local, b, len, MSG_NOSIGNAL)) > 0)
-			br_ssl_engine_recvapp_ack(eng, (size_t)n);
-		else if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return -1;
-	}
-	if (p[1].revents & (POLLIN | POLLHUP | POLLERR) && !*local_eof &&
-	    (b = br_ssl_engine_sendapp_buf(eng, &len))) {
-		if ((n = recv(local, b, len, 0)) > 0) {
-			br_ssl_engine_sendapp_ack(eng, (size_t)n);
-			br_ssl_engine_flush(eng, 0);
-		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-			*local_eof = true; /* the kernel let go: say goodbye */
-			br_ssl_engine_close(eng);
-		}
-	}
-	return 1;
-}
-
-int tls_pump(int tcp, int local)
-{
-	br_ssl_engine_context *eng = &S->cc.eng;
-	bool local_eof = false;
-	int r;
-	set_nonblock(tcp);
-	set_nonblock(local);
-	while ((r = pump_round(eng, tcp, local, &local_eof)) == 1)
-		if (local_eof && !(br_ssl_engine_current_state(eng) & BR_SSL_SENDREC))
-			break; /* close_notify is out; do not wait for the server's */
-	shutdown(local, SHUT_RDWR);
-	return r < 0 ? -1 : 0;
-}
