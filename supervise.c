@@ -156,7 +156,9 @@ int supervise_retry(const struct supervisor *s, int *ksock)
 	return code ? EXIT_CONNECT : EXIT_OK;
 }
 
-/* Slots are dead (the kernel shut them): reconnect each of them. */
+/* Slots are dead (the kernel shut them): reconnect each of them.  Returns
+ * EXIT_OK, -1 when the device was detached or `nbdc -d` asked meanwhile
+ * (nothing left to watch), or the exit code of giving up. */
 static int revive(struct supervisor *s, bool *hup, uint32_t *rng, long base)
 {
 	int64_t start = now_ms();
@@ -171,7 +173,7 @@ static int revive(struct supervisor *s, bool *hup, uint32_t *rng, long base)
 		s->slot[i] = -1;
 		int code = revive_slot(s, i, give_up, &attempts, rng);
 		if (code < 0)
-			return EXIT_OK; /* detached meanwhile: nothing to do */
+			return -1; /* detached, or -d asked, meanwhile */
 		if (code) {
 			msg("%s: giving up on %s after %u attempts in %lld s; "
 			    "disconnecting the device so that I/O fails now",
@@ -215,9 +217,9 @@ static int act(struct supervisor *s, bool *dead, uint32_t *rng, long base)
 	if (!s->persist)
 		return released(s);
 	int code = revive(s, dead, rng, base);
-	if (code || !still_ours(s))
-		return code;
-	return -1;
+	if (code < 0 || !still_ours(s))
+		return EXIT_OK; /* nothing left to watch */
+	return code ? code : -1;
 }
 
 int supervise(struct supervisor *s)

@@ -171,12 +171,19 @@ static void test_largest_connect(void)
 	      !strcmp(a, "10.0.2.2:10809/root"));
 }
 
+/* In an outage during which `nbdc -d` comes: the server stays away. */
+static bool outage_then_d;
+
 /* A reconnect that always works: a fresh healthy socket. */
 static int fake_reconnect(void *ctx, int slot, int64_t deadline, int *ksock)
 {
 	int sv[2];
 	(void)ctx, (void)slot, (void)deadline;
 	k.reconnects++;
+	if (outage_then_d) {
+		kill(getpid(), SIGUSR2); /* what `nbdc -d` sends */
+		return EXIT_CONNECT;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
 		return EXIT_SYSTEM;
 	*ksock = sv[0]; /* sv[1] stays open: the "server" end */
@@ -243,6 +250,16 @@ static void test_supervisor(void)
 	check("`nbdc -d` said so: the shut socket is not revived",
 	      code == 0 && k.reconnects == 0 && k.reconfigures == 0);
 	int sig;
+	sigwait(&usr2, &sig);
+	/* -d during an outage: the reconnect loop stops, and so does the
+	 * supervisor (it once went on watching a device it had let go). */
+	outage_then_d = true;
+	int64_t t0 = now_ms();
+	code = run_supervisor(6000, true, dead, 1, 1);
+	int64_t took = now_ms() - t0;
+	outage_then_d = false;
+	check("`nbdc -d` during an outage: no RECONFIGURE, and the supervisor "
+	      "leaves at once", code == 0 && k.reconfigures == 0 && took < 3000);
 	sigwait(&usr2, &sig);
 }
 

@@ -15,6 +15,7 @@ sh tests/certs.sh "$T/pki" || { not_ok "certificates"; finish; exit 1; }
 PKI=$T/pki
 P_MEM=$(free_port); P_Q=$(free_port); P_TLS=$(free_port); P_GONE=$(free_port)
 P_CTL=$(free_port); P_FL=$(free_port); P_SZ=$(free_port); P_HOLD=$(free_port)
+P_DD=$(free_port)
 truncate -s 64M "$T/q.img" "$T/t.img" "$T/f.img" "$T/s.img" "$T/h.img"
 python3 tests/vm/ctl.py "$P_CTL" \
 	"mem=nbdkit -f -i 127.0.0.1 -p $P_MEM memory 64M" \
@@ -25,17 +26,18 @@ python3 tests/vm/ctl.py "$P_CTL" \
 	"~flro=nbdkit -f -r -i 127.0.0.1 -p $P_FL file $T/f.img" \
 	"~flnozero=nbdkit -f -i 127.0.0.1 -p $P_FL --filter=nozero file $T/f.img zeromode=none" \
 	"sz=nbdkit -f -i 127.0.0.1 -p $P_SZ file $T/s.img" \
+	"dd=nbdkit -f -i 127.0.0.1 -p $P_DD memory 64M" \
 	"hold=qemu-nbd -f raw -b 127.0.0.1 -p $P_HOLD -x h -t --cache=none $T/h.img" \
 	2>"$T/ctl.log" & PIDS="$PIDS $!"
-wait_servers $P_MEM $P_Q $P_TLS $P_GONE $P_CTL $P_FL $P_SZ $P_HOLD
+wait_servers $P_MEM $P_Q $P_TLS $P_GONE $P_CTL $P_FL $P_SZ $P_HOLD $P_DD
 
 G=$T/guest
 guest_tree "$G" 32
 cp "$PKI/ca-cert.pem" "$G/pki/"
 cp tests/vm/persist.guest.sh "$G/test.sh"
-for v in P_MEM P_Q P_TLS P_GONE P_CTL P_FL P_SZ P_HOLD; do echo "$v=${!v}"; done >"$G/env"
+for v in P_MEM P_Q P_TLS P_GONE P_CTL P_FL P_SZ P_HOLD P_DD; do echo "$v=${!v}"; done >"$G/env"
 
-vm_guest_run "$G" "$T/console.log" 41
+vm_guest_run "$G" "$T/console.log" 45
 for f in q t; do
 	[ "$(head -c 32M "$T/$f.img" | sha256sum | cut -d' ' -f1)" = "$(cat "$G/data32.sha")" ] &&
 		ok "server restart ($f): the backing file holds the 32 MiB written" ||

@@ -85,3 +85,26 @@ cat /tmp/p.log
 t "kTLS -p: reconnected, still in the kernel (no fallback)" \
 	eval 'grep -q "reconnected to" /tmp/p.log && ! grep -q "kernel TLS not used" /tmp/p.log'
 /nbdc -d /dev/nbd6 >/dev/null 2>&1
+
+# ---- -p -C 2 over kernel TLS; the server back with a cipher the kernel
+# lacks: that reconnect is refused (one pump cannot carry one slot among
+# kernel-TLS ones) and retried until the kernel can take it ----
+for m in chacha20poly1305 chacha_generic poly1305_generic libchacha libpoly1305; do
+	rmmod $m 2>/dev/null
+done
+t "-C 2 flapping: no ChaCha20-Poly1305 in the kernel now" \
+	eval '! grep -q "^chacha20poly1305 " /proc/modules'
+/nbdc -p -C 2 -R -A $CA -N q $H "$P_MC" /dev/nbd8 2>/tmp/mc.log; rc=$?
+t "-C 2 flapping: attach, two connections in the kernel" \
+	eval '[ $rc = 0 ] && grep -q "2 connections, .*AES256-GCM, in the kernel" /tmp/mc.log'
+ctl kill mcaes; ctl start mcchacha
+i=0; while ! grep -q "kernel TLS cannot take it" /tmp/mc.log && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done
+t "-C 2 flapping: a ChaCha20 reconnect is refused, saying why" \
+	grep -q "kernel TLS cannot take it, and the other 1 connections are in the kernel" /tmp/mc.log
+t "-C 2 flapping: and nothing went through a pump" eval '! grep -q "reconnected to" /tmp/mc.log'
+ctl kill mcchacha; ctl start mcaes
+i=0; while ! grep -q "reconnected to" /tmp/mc.log && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done
+t "-C 2 flapping: reconnected once the kernel can take it" grep -q "reconnected to" /tmp/mc.log
+t "-C 2 flapping: I/O flows" eval 'dd if=/dev/nbd8 of=/dev/null bs=4k count=16 iflag=direct 2>/dev/null'
+cat /tmp/mc.log
+/nbdc -d /dev/nbd8 >/dev/null 2>&1

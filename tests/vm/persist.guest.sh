@@ -85,7 +85,10 @@ t "persist TLS: attach with -p" [ $rc = 0 ]
 sup=$(cat /sys/block/nbd2/pid)
 grep -E '^(VmLck)' /proc/"$sup"/status | sed 's/^/VMINFO supervisor tls /'
 grep '^Rss:' /proc/"$sup"/smaps_rollup | sed 's/^/VMINFO supervisor tls (page-exact) /'
+maps0=$(wc -l </proc/"$sup"/maps)
 restart_during_write "persist TLS" /dev/nbd2 tls
+t "persist TLS: the reconnect mapped nothing (the pump's stack was ready)" \
+	[ "$(wc -l </proc/"$sup"/maps)" = "$maps0" ]
 cat /tmp/sup2.log
 t "persist TLS: reconnected" grep -q "reconnected to" /tmp/sup2.log
 t "persist TLS: no heap allocation while supervising" \
@@ -188,6 +191,22 @@ t "--size: the server back is accepted" wait_log /tmp/sup9.log "reconnected to"
 t "--size: I/O works after the reconnect" write_verify /dev/nbd9
 cat /tmp/sup9.log
 /nbdc -d /dev/nbd9 >/dev/null 2>&1; waitgone nbd9
+
+# ---- `nbdc -d` during an outage, the device held open (as a mounted
+# root would): the supervisor must not undo it with a RECONFIGURE when
+# the server comes back ----
+/nbdc -p $H "$P_DD" /dev/nbd11 2>/tmp/sup11.log; rc=$?
+sup=$(cat /sys/block/nbd11/pid)
+sleep 600 </dev/nbd11 & opener=$!
+ctl kill dd; sleep 1
+/nbdc -d /dev/nbd11 >/tmp/d11.log 2>&1
+ctl start dd; sleep 4
+cat /tmp/sup11.log
+t "-d in an outage: the supervisor did not reconnect" eval '! grep -q "reconnected to" /tmp/sup11.log'
+t "-d in an outage: the supervisor has left" eval "! kill -0 $sup 2>/dev/null"
+t "-d in an outage: the device stays disconnected (I/O fails)" \
+	eval '! timeout 20 dd if=/dev/nbd11 of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null'
+kill $opener 2>/dev/null; wait $opener 2>/dev/null
 
 # ---- the ioctl holder with stderr a pipe nobody reads: a message to it
 # must not kill the holder (SIGPIPE) and with it the device ----
