@@ -19,6 +19,37 @@ CFLAGS_SIZE := -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tabl
 # TLS=1 (default): BearSSL, built from Debian's source package into
 # build/bearssl (or point BEARSSL_DIR at another build: include/ and lib/).
 TLS ?= 1
+
+# Embedded targets: `make ARCH=aarch64|armhf|riscv64` builds
+# build/ARCH/nbdc (with TLS=0: build/ARCH/nbdc-notls) with Debian's cross
+# compilers and musl (riscv64: musl built from Debian's source, as
+# bookworm has no musl-dev:riscv64).  Only an ARCH given on the make
+# command line counts: one in the environment (kernel and Yocto builds
+# export it) leaves plain `make` alone.
+ifeq ($(origin ARCH),command line)
+XARCH := $(ARCH)
+endif
+XCC_aarch64 := aarch64-linux-musl-gcc
+XCC_armhf   := arm-linux-musleabihf-gcc
+XCC_riscv64 := $(CURDIR)/build/riscv64/musl/bin/musl-gcc
+XAR_aarch64 := aarch64-linux-gnu-gcc-ar
+XAR_armhf   := arm-linux-gnueabihf-gcc-ar
+XAR_riscv64 := riscv64-linux-gnu-gcc-ar
+ifneq ($(XARCH),)
+ifeq ($(XCC_$(XARCH)),)
+$(error ARCH=$(XARCH): expected aarch64, armhf or riscv64)
+endif
+ifneq ($(filter check,$(MAKECMDGOALS)),)
+$(error make check ARCH=$(XARCH): the suites for other architectures run in \
+	plain make check (suite cross), not by ARCH yet)
+endif
+CC_MUSL := $(XCC_$(XARCH))
+BEARSSL_AR := $(XAR_$(XARCH))
+BEARSSL_DIR := build/$(XARCH)/bearssl
+NBDC_OUT := build/$(XARCH)/nbdc$(if $(filter 1,$(TLS)),,-notls)
+XDEP := build/$(XARCH)/.toolchain
+endif
+BEARSSL_AR ?= gcc-ar
 # Another output name (used by the TLS=0 test) with NBDC_OUT=path.
 NBDC_OUT ?= nbdc
 BEARSSL_DIR ?= build/bearssl
@@ -42,7 +73,7 @@ DEPS_TEST  := nbdkit qemu-utils nbd-server qemu-system-x86 busybox-static \
               cpio python3 e2fsprogs openssl clang libclang-rt-14-dev cppcheck clang-tidy
 STAMP := build/.deps
 
-.PHONY: all deps check unit fuzz lint clean demo install bench
+.PHONY: all deps check unit fuzz lint clean demo install bench release
 
 all: $(NBDC_OUT)
 
@@ -51,7 +82,8 @@ $(STAMP):
 	@sh tests/install-deps.sh $(DEPS_BUILD) $(DEPS_TEST)
 	@mkdir -p build && touch $@
 
-$(NBDC_OUT): $(SRCS) $(HDRS) $(TLS_LIBS) | $(STAMP)
+$(NBDC_OUT): $(SRCS) $(HDRS) $(TLS_LIBS) | $(STAMP) $(XDEP)
+	@mkdir -p $(dir $@)
 	$(CC_MUSL) $(CPPFLAGS) $(CFLAGS) $(CFLAGS_SIZE) $(WARN) $(TLS_CFLAGS) \
 		$(LDFLAGS_STATIC) -o $@ $(SRCS) $(TLS_LIBS)
 
@@ -61,8 +93,22 @@ build/nbdc-alloc: $(SRCS) $(HDRS) $(TLS_LIBS) | $(STAMP)
 		-static -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
 		-o $@ $(SRCS) $(TLS_LIBS)
 
-build/bearssl/lib/libbearssl.a: mk/bearssl.sh | $(STAMP)
-	@sh mk/bearssl.sh
+$(BEARSSL_DIR)/lib/libbearssl.a: mk/bearssl.sh | $(STAMP) $(XDEP)
+	@CC_MUSL="$(CC_MUSL)" BEARSSL_OUT=$(BEARSSL_DIR) BEARSSL_AR=$(BEARSSL_AR) sh mk/bearssl.sh
+
+# A cross toolchain, installed (and for riscv64, musl built) when needed.
+build/%/.toolchain: mk/cross.sh
+	@sh mk/cross.sh $*
+	@mkdir -p $(dir $@) && touch $@
+
+# make release: every architecture, with and without TLS, named
+# nbdc-VERSION-ARCH[-notls], and SHA256SUMS (bare names) in build/release.
+RELEASE_ARCHS := aarch64 armhf riscv64
+release: nbdc
+	@$(MAKE) -s TLS=0 NBDC_OUT=build/nbdc-notls build/nbdc-notls
+	@for a in $(RELEASE_ARCHS); do $(MAKE) -s ARCH=$$a TLS=1 || exit 1; \
+		$(MAKE) -s ARCH=$$a TLS=0 || exit 1; done
+	@sh mk/release.sh $(RELEASE_ARCHS)
 # (mk/bearssl.sh also rebuilds an archive made with other flags.)
 
 build/test_nego: tests/test_nego.c nego.c nego.h nbd_proto.h text.c text.h fmt.c fmt.h | $(STAMP)
@@ -95,6 +141,9 @@ build/test_bootargs: tests/test_bootargs.c bootargs.c bootargs.h fmt.c fmt.h | $
 build/test_resolve: tests/test_resolve.c resolve.c resolve.h status.c text.c fmt.c | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_resolve.c \
 		resolve.c status.c text.c fmt.c
+
+build/test_size: tests/test_size.c kernel.h ktls.h | $(STAMP)
+	$(CC_HOST) $(CPPFLAGS) -O1 -g $(WARN) -I. -o $@ tests/test_size.c
 
 build/test_x509: tests/test_x509.c x509_der.c x509_der.h fmt.c fmt.h | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_x509.c x509_der.c fmt.c
@@ -145,7 +194,7 @@ fuzz: $(FUZZERS)
 lint: | $(STAMP)
 	@sh tests/lint.sh
 
-check: nbdc build/nbdc-alloc build/test_genl build/test_nego build/test_nego_asan build/nbdc-asan build/test_x509 build/test_bootargs build/test_resolve build/test_pem $(FUZZERS)
+check: nbdc build/nbdc-alloc build/test_genl build/test_nego build/test_nego_asan build/nbdc-asan build/test_x509 build/test_bootargs build/test_resolve build/test_pem build/test_size $(FUZZERS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/run-all.sh
 
 unit: build/test_nego

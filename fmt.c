@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "fmt.h"
@@ -92,8 +93,10 @@ static void format(struct sink *s, const char *f, va_list *ap)
 			for (; *f >= '0' && *f <= '9'; f++)
 				prec = prec * 10 + (size_t)(*f - '0');
 		}
+		/* lng: 1 long, 2 long long, 3 size_t (32 bits on 32-bit
+		 * machines: it must be read as what it is) */
 		for (; *f == 'l' || *f == 'z'; f++)
-			lng += *f == 'z' ? 2 : 1;
+			lng = *f == 'z' ? 3 : lng + 1;
 		int64_t sv;
 		uint64_t uv;
 		switch (*f) {
@@ -113,14 +116,16 @@ static void format(struct sink *s, const char *f, va_list *ap)
 			break;
 		}
 		case 'd':
-			sv = lng >= 2 ? va_arg(*ap, long long) : lng ? va_arg(*ap, long)
-							       : va_arg(*ap, int);
+			sv = lng == 3 ? (int64_t)va_arg(*ap, ssize_t)
+			   : lng == 2 ? va_arg(*ap, long long)
+			   : lng ? va_arg(*ap, long) : va_arg(*ap, int);
 			number(s, sv < 0 ? 0 - (uint64_t)sv : (uint64_t)sv, sv < 0,
 			       10, width, zero);
 			break;
 		case 'u':
 		case 'x':
-			uv = lng >= 2 ? va_arg(*ap, unsigned long long)
+			uv = lng == 3 ? va_arg(*ap, size_t)
+			   : lng == 2 ? va_arg(*ap, unsigned long long)
 			   : lng ? va_arg(*ap, unsigned long) : va_arg(*ap, unsigned);
 			number(s, uv, false, *f == 'x' ? 16 : 10, width, zero);
 			break;

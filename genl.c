@@ -44,6 +44,12 @@ struct sockaddr_nl_ {
 	uint32_t pid, groups;
 };
 
+/* The uapi layouts, the same on 32- and 64-bit machines. */
+_Static_assert(sizeof(struct nlmsghdr_) == 16, "nlmsghdr");
+_Static_assert(sizeof(struct genlmsghdr_) == 4, "genlmsghdr");
+_Static_assert(sizeof(struct nlattr_) == 4, "nlattr");
+_Static_assert(sizeof(struct sockaddr_nl_) == 12, "sockaddr_nl");
+
 #define ALIGN4(n) (((n) + 3U) & ~(size_t)3U)
 #define HDRLEN (sizeof(struct nlmsghdr_) + sizeof(struct genlmsghdr_))
 

@@ -18,6 +18,7 @@
 #define NBD_SET_BLKSIZE  _IO(0xab, 1)
 #define NBD_SET_SIZE     _IO(0xab, 2)
 #define NBD_DO_IT        _IO(0xab, 3)
+#define NBD_SET_SIZE_BLOCKS _IO(0xab, 7)
 #define NBD_CLEAR_SOCK   _IO(0xab, 4)
 #define NBD_CLEAR_QUE    _IO(0xab, 5)
 #define NBD_DISCONNECT   _IO(0xab, 8)
@@ -25,6 +26,26 @@
 #define NBD_SET_FLAGS    _IO(0xab, 10)
 #define BLKROSET         _IO(0x12, 93)
 #define BLKRRPART        _IO(0x12, 95)
+
+/* Which ioctl carries the export's size: NBD_SET_SIZE takes an unsigned
+ * long, which on 32-bit machines holds no more than 4 GiB - 1, so a larger
+ * size goes as a count of blocks (NBD_SET_SIZE_BLOCKS; a tail shorter than
+ * a block is not addressable, as with any block size).  -1 when even the
+ * count does not fit. */
+static inline int kernel_size_request(uint64_t size, uint32_t blksize,
+				      unsigned long *req, unsigned long *arg)
+{
+	if (size <= (unsigned long)-1) {
+		*req = NBD_SET_SIZE;
+		*arg = (unsigned long)size;
+		return 0;
+	}
+	if (!blksize || size / blksize > (unsigned long)-1)
+		return -1;
+	*req = NBD_SET_SIZE_BLOCKS;
+	*arg = (unsigned long)(size / blksize);
+	return 0;
+}
 
 /* Kernel-legal logical block sizes (power of two, 512..PAGE_SIZE). */
 #define KERNEL_MIN_BLOCK 512U

@@ -44,8 +44,16 @@ static int nbd_ioctl(int fd, const char *dev, unsigned long req,
  * BLKROSET on kernels without NBD_SET_FLAGS. */
 static int configure(int fd, const struct attach *a)
 {
+	unsigned long req, arg;
+	if (kernel_size_request(a->size, a->blksize, &req, &arg)) {
+		msg("%s: %llu bytes cannot be given to the kernel through ioctls "
+		    "on this machine (even as blocks of %u); attach with netlink",
+		    a->dev, (unsigned long long)a->size, a->blksize);
+		return -1;
+	}
 	if (nbd_ioctl(fd, a->dev, NBD_SET_BLKSIZE, "NBD_SET_BLKSIZE", a->blksize) ||
-	    nbd_ioctl(fd, a->dev, NBD_SET_SIZE, "NBD_SET_SIZE", (unsigned long)a->size))
+	    nbd_ioctl(fd, a->dev, req, req == NBD_SET_SIZE ? "NBD_SET_SIZE"
+		      : "NBD_SET_SIZE_BLOCKS", arg))
 		return -1;
 	if (ioctl(fd, NBD_SET_FLAGS, (unsigned long)a->flags) < 0) {
 		int ro = !!(a->flags & NBD_FLAG_READ_ONLY);

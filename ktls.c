@@ -38,6 +38,13 @@ struct info_chacha {
 	uint8_t iv[12], key[32], rec_seq[8];
 };
 
+/* The uapi sizes (linux/tls.h), the same on every architecture: all
+ * bytes after two u16s, no padding.  A 32-bit build must hand over
+ * exactly these. */
+_Static_assert(sizeof(struct info_gcm128) == 40, "tls12_crypto_info_aes_gcm_128");
+_Static_assert(sizeof(struct info_gcm256) == 56, "tls12_crypto_info_aes_gcm_256");
+_Static_assert(sizeof(struct info_chacha) == 56, "tls12_crypto_info_chacha20_poly1305");
+
 unsigned ktls_key_len(enum ktls_cipher c)
 {
 	return c == KTLS_AES_128_GCM ? 16 : 32;

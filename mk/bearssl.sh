@@ -7,7 +7,7 @@
 # against the SHA-256 pinned below.
 set -e
 cd "$(dirname "$0")/.."
-OUT=build/bearssl
+OUT=${BEARSSL_OUT:-build/bearssl}
 FLAGS="-Os -flto -ffat-lto-objects -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables"
 # Built before with other flags: again.
 [ -f "$OUT/lib/libbearssl.a" ] && [ "$(cat "$OUT/flags" 2>/dev/null)" = "$FLAGS" ] && exit 0
@@ -37,7 +37,7 @@ for f in "$SRC"/bearssl-0.6/src/*/*.c "$SRC"/bearssl-0.6/src/*.c; do
 	[ "$(jobs -p | wc -l)" -ge 4 ] && wait -n 2>/dev/null || true
 done
 wait
-gcc-ar rcs "$OUT/lib/libbearssl.a" "$OUT"/obj/*.o
+${BEARSSL_AR:-gcc-ar} rcs "$OUT/lib/libbearssl.a" "$OUT"/obj/*.o
 cp "$SRC"/bearssl-0.6/inc/*.h "$OUT/include/"
 rm -rf "$OUT/obj"
 echo "$FLAGS" >"$OUT/flags"

@@ -22,6 +22,7 @@ run_suite x509 sh tests/x509.sh
 run_suite pem sh tests/pem.sh
 run_suite bootargs ./build/test_bootargs
 run_suite genl ./build/test_genl
+run_suite size ./build/test_size
 run_suite cmdline bash tests/cmdline.sh
 run_suite compat bash tests/compat.sh
 run_suite lint sh tests/lint.sh
@@ -41,6 +42,7 @@ run_suite vm-boot bash tests/vm_boot.sh
 run_suite vm-compat bash tests/vm_compat.sh
 run_suite tls0 bash tests/tls0.sh
 run_suite install bash tests/install.sh
+run_suite cross bash tests/cross.sh
 [ -z "$failed_suites" ] || echo "failed suites:$failed_suites"
 echo "check: $total_pass passed, $total_fail failed"
 [ "$total_fail" = 0 ]
