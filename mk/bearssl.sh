@@ -15,17 +15,8 @@ rm -rf "$OUT"
 SHA=102a625bd8f6155260867a50c508df8d8c3f796985dd744df1a68e5cd1a79004
 ORIG=bearssl_0.6+dfsg.1.orig.tar.xz
 CC=${CC_MUSL:-musl-gcc}
-A=$PWD/build/apt
 SRC=$PWD/build/bearssl-src
-mkdir -p "$A/lists/partial" "$SRC"
-echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main" >"$A/sources.list"
-APTO="-o Dir::Etc::SourceList=$A/sources.list -o Dir::Etc::SourceParts=/dev/null
-      -o Dir::State::Lists=$A/lists -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
-      -o APT::Sandbox::User=root"
-if [ ! -f "$SRC/$ORIG" ]; then
-	apt-get $APTO update -qq
-	(cd "$SRC" && apt-get $APTO source --download-only -qq bearssl)
-fi
+[ -f "$SRC/$ORIG" ] || sh mk/apt-source.sh bearssl "$SRC"
 echo "$SHA  $SRC/$ORIG" | sha256sum -c --quiet - ||
 	{ echo "bearssl: $ORIG does not match the pinned SHA-256" >&2; exit 1; }
 rm -rf "$SRC/bearssl-0.6"

@@ -39,17 +39,8 @@ fi
 # musl for riscv64, from the source of Debian's musl package.
 OUT=$PWD/build/riscv64/musl
 [ -x "$OUT/bin/musl-gcc" ] && exit 0
-A=$PWD/build/apt
 SRC=$PWD/build/musl-src
-mkdir -p "$A/lists/partial" "$SRC"
-echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main" >"$A/sources.list"
-APTO="-o Dir::Etc::SourceList=$A/sources.list -o Dir::Etc::SourceParts=/dev/null
-      -o Dir::State::Lists=$A/lists -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
-      -o APT::Sandbox::User=root"
-if ! ls "$SRC"/musl_*.orig.tar.gz >/dev/null 2>&1; then
-	apt-get $APTO update -qq
-	(cd "$SRC" && apt-get $APTO source --download-only -qq musl)
-fi
+sh mk/apt-source.sh musl "$SRC"
 rm -rf "$SRC/build" && mkdir -p "$SRC/build"
 tar -C "$SRC/build" --strip-components=1 -xzf "$SRC"/musl_*.orig.tar.gz
 (cd "$SRC/build" && ./configure --target=riscv64-linux-gnu --prefix="$OUT" \
