@@ -83,13 +83,17 @@ wait_servers() {
 		wait_listen "$p" || not_ok "server on $p did not start"
 	done
 }
-# guest_tree DIR MIB: the guest's files: nbdc (and the allocation-counting
-# build when there is one), MIB MiB of random data in /data.bin with the
+# guest_tree DIR MIB: the guest's files: nbdc ($GUEST_NBDC for another
+# architecture; else ./nbdc and the allocation-counting build when there
+# is one), MIB MiB of random data in /data.bin with the
 # checksums of its first 16 MiB (data.sha) and of all of it (data32.sha).
 guest_tree() {
 	mkdir -p "$1/pki"
-	cp nbdc "$1/nbdc"
-	[ -x build/nbdc-alloc ] && cp build/nbdc-alloc "$1/nbdc-alloc"
+	cp "${GUEST_NBDC:-nbdc}" "$1/nbdc"
+	# the allocation-counting build exists for the host architecture only
+	if [ -z "$GUEST_NBDC" ] && [ -x build/nbdc-alloc ]; then
+		cp build/nbdc-alloc "$1/nbdc-alloc"
+	fi
 	head -c "$2M" /dev/urandom >"$1/data.bin"
 	head -c 16M "$1/data.bin" | sha256sum | cut -d' ' -f1 >"$1/data.sha"
 	sha256sum <"$1/data.bin" | cut -d' ' -f1 >"$1/data32.sha"

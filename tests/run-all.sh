@@ -43,6 +43,11 @@ run_suite vm-compat bash tests/vm_compat.sh
 run_suite tls0 bash tests/tls0.sh
 run_suite install bash tests/install.sh
 run_suite cross bash tests/cross.sh
+# The real kernel driver on ARM, with the binaries the cross suite built.
+run_suite vm-attach-aarch64 env VM_ARCH=aarch64 GUEST_NBDC=build/aarch64/nbdc bash tests/vm_attach.sh
+run_suite vm-attach-armhf env VM_ARCH=armhf GUEST_NBDC=build/armhf/nbdc bash tests/vm_attach.sh
+run_suite vm-ktls-aarch64 env VM_ARCH=aarch64 GUEST_NBDC=build/aarch64/nbdc bash tests/vm_ktls.sh
+run_suite vm-ktls-armhf env VM_ARCH=armhf GUEST_NBDC=build/armhf/nbdc bash tests/vm_ktls.sh
 [ -z "$failed_suites" ] || echo "failed suites:$failed_suites"
 echo "check: $total_pass passed, $total_fail failed"
 [ "$total_fail" = 0 ]

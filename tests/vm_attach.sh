@@ -1,10 +1,11 @@
 #!/bin/bash
-# Attach through the real kernel NBD driver in a VM (Debian cloud kernel,
-# qemu TCG): nbdkit and qemu-nbd on the host's 127.0.0.1, seen by the guest
+# Attach through the real kernel NBD driver in a VM (Debian's kernel, qemu
+# TCG; VM_ARCH=aarch64 or armhf with GUEST_NBDC=build/ARCH/nbdc: Debian's
+# arm64 or armmp-lpae kernel on qemu's virt machine): nbdkit and qemu-nbd on the host's 127.0.0.1, seen by the guest
 # as 10.0.2.2.  Checks data integrity, -c, -d, re-attach, read-only, sizes.
 cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
-SUITE=vm-attach
+SUITE=vm-attach${VM_ARCH:+-$VM_ARCH}
 vm_setup
 
 P_NBDKIT=$(free_port)
@@ -32,14 +33,14 @@ for p in $P_NBDKIT $P_QEMU $P_RO $P_BIG $P_PART; do wait_listen "$p" || not_ok "
 
 G=$T/guest
 mkdir -p "$G"
-cp nbdc "$G/nbdc"
+cp "${GUEST_NBDC:-nbdc}" "$G/nbdc"
 head -c 16M /dev/urandom >"$G/data.bin"
 sha256sum <"$G/data.bin" | cut -d' ' -f1 >"$G/data.sha"
 cp tests/vm/attach.guest.sh "$G/test.sh"
 printf 'P_NBDKIT=%s\nP_QEMU=%s\nP_RO=%s\nP_BIG=%s\nP_PART=%s\n' \
 	"$P_NBDKIT" "$P_QEMU" "$P_RO" "$P_BIG" "$P_PART" >"$G/env"
 
-vm_guest_run "$G" "$T/console.log" 32
+vm_guest_run "$G" "$T/console.log" 34
 # The host sees the qemu-nbd backing file hold exactly the data written.
 [ "$(head -c 16M "$T/q.img" | sha256sum | cut -d' ' -f1)" = "$(cat "$G/data.sha")" ] &&
 	ok "qemu-nbd backing file holds the data" || not_ok "qemu-nbd backing file differs"

@@ -11,7 +11,7 @@
 # until it can take it, no flapping through the pump).
 cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
-SUITE=vm-ktls
+SUITE=vm-ktls${VM_ARCH:+-$VM_ARCH}
 vm_setup
 sh tests/certs.sh "$T/pki" || { not_ok "certificates"; finish; exit 1; }
 PKI=$T/pki

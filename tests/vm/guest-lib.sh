@@ -19,14 +19,14 @@ write_verify() {
 	[ "$(sum16 "$1")" = "$WANT" ]
 }
 
-# Kernel TLS: tls.ko and the AEAD ciphers (modules in this kernel; no
-# modprobe or modules.dep in the guest: two passes settle the order).
+# Kernel TLS: tls.ko and the AEAD ciphers, whatever this architecture
+# calls them (kernel.sh put them in /lib/modules; no modprobe or
+# modules.dep in the guest: three passes settle the order).
 load_ktls_modules() {
-	for pass in 1 2; do
-		for m in tls gf128mul ghash-generic ctr gcm cryptd crypto_simd \
-			aesni-intel ghash-clmulni-intel libchacha chacha_generic \
-			libpoly1305 poly1305_generic chacha20poly1305; do
-			insmod /lib/modules/$m.ko 2>/dev/null
+	for pass in 1 2 3; do
+		for f in /lib/modules/*.ko; do
+			m=$(basename "$f" .ko)
+			grep -q "^$(echo "$m" | tr - _) " /proc/modules || insmod "$f" 2>/dev/null
 		done
 	done
 }
