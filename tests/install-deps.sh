@@ -10,6 +10,12 @@ done
 echo "installing:$missing"
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
-$SUDO apt-get update -qq || exit 1
+# One foreign index may fail to update (a mirror mid-sync): go on, and
+# judge by what got installed.
+$SUDO apt-get update -qq || echo "install-deps: apt-get update had errors; going on"
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-	--no-install-recommends $missing >/dev/null || exit 1
+	--no-install-recommends $missing >/dev/null || true
+for p in $missing; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		{ echo "install-deps: $p did not install" >&2; exit 1; }
+done

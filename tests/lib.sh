@@ -90,9 +90,11 @@ wait_servers() {
 guest_tree() {
 	mkdir -p "$1/pki"
 	cp "${GUEST_NBDC:-nbdc}" "$1/nbdc"
-	# the allocation-counting build exists for the host architecture only
-	if [ -z "$GUEST_NBDC" ] && [ -x build/nbdc-alloc ]; then
-		cp build/nbdc-alloc "$1/nbdc-alloc"
+	# the allocation-counting build, for the same architecture
+	alloc=build/nbdc-alloc
+	[ -n "$GUEST_NBDC" ] && alloc=$(dirname "$GUEST_NBDC")/nbdc-alloc
+	if [ -x "$alloc" ]; then
+		cp "$alloc" "$1/nbdc-alloc"
 	fi
 	head -c "$2M" /dev/urandom >"$1/data.bin"
 	head -c 16M "$1/data.bin" | sha256sum | cut -d' ' -f1 >"$1/data.sha"

@@ -1,20 +1,7 @@
 #!/bin/bash
 # Every test suite, in order; the last line sums them up.
 cd "$(dirname "$0")/.." || exit 2
-total_pass=0 total_fail=0 failed_suites=""
-run_suite() {
-	name=$1; shift
-	echo "=== $name"
-	"$@" 2>&1 | tee build/last-suite.log
-	rc=${PIPESTATUS[0]}
-	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' build/last-suite.log | tail -n 1)
-	p=$(echo "$line" | sed -E 's/.* ([0-9]+) passed.*/\1/')
-	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
-	[ -n "$line" ] || { p=0; f=1; }
-	[ "$rc" = 0 ] || [ "$f" != 0 ] || f=1
-	total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
-	[ "$f" = 0 ] || failed_suites="$failed_suites $name"
-}
+. tests/suites.sh
 mkdir -p build
 run_suite unit ./build/test_nego
 run_suite unit-asan ./build/test_nego_asan
@@ -44,10 +31,9 @@ run_suite tls0 bash tests/tls0.sh
 run_suite install bash tests/install.sh
 run_suite cross bash tests/cross.sh
 # The real kernel driver on ARM, with the binaries the cross suite built.
-run_suite vm-attach-aarch64 env VM_ARCH=aarch64 GUEST_NBDC=build/aarch64/nbdc bash tests/vm_attach.sh
-run_suite vm-attach-armhf env VM_ARCH=armhf GUEST_NBDC=build/armhf/nbdc bash tests/vm_attach.sh
-run_suite vm-ktls-aarch64 env VM_ARCH=aarch64 GUEST_NBDC=build/aarch64/nbdc bash tests/vm_ktls.sh
-run_suite vm-ktls-armhf env VM_ARCH=armhf GUEST_NBDC=build/armhf/nbdc bash tests/vm_ktls.sh
-[ -z "$failed_suites" ] || echo "failed suites:$failed_suites"
-echo "check: $total_pass passed, $total_fail failed"
-[ "$total_fail" = 0 ]
+for a in aarch64 armhf; do
+	for s in attach tls ktls persist boot; do
+		run_suite "vm-$s-$a" env VM_ARCH=$a GUEST_NBDC=build/$a/nbdc bash "tests/vm_$s.sh"
+	done
+done
+summary check

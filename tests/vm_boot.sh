@@ -6,7 +6,7 @@
 cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
 . tests/vm/netroot.sh
-SUITE=vm-boot
+SUITE=vm-boot${VM_ARCH:+-$VM_ARCH}
 vm_setup
 sh tests/certs.sh "$T/pki" || { not_ok "certificates"; finish; exit 1; }
 netroot_rootfs "$T/root.img" || { not_ok "root image"; finish; exit 1; }

@@ -9,7 +9,7 @@
 # tests/vm/ctl.py to kill and start servers.
 cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
-SUITE=vm-persist
+SUITE=vm-persist${VM_ARCH:+-$VM_ARCH}
 vm_setup
 sh tests/certs.sh "$T/pki" || { not_ok "certificates"; finish; exit 1; }
 PKI=$T/pki

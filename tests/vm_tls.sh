@@ -5,7 +5,7 @@
 # GnuTLS server asking for renegotiation all through a transfer.
 cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
-SUITE=vm-tls
+SUITE=vm-tls${VM_ARCH:+-$VM_ARCH}
 vm_setup
 sh tests/certs.sh "$T/pki" || { not_ok "certificates"; finish; exit 1; }
 PKI=$T/pki

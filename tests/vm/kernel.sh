@@ -1,7 +1,7 @@
 #!/bin/sh
 # Fetch the Debian kernel and the modules the guest needs into
 # build/vm/kernel (VM_ARCH=aarch64 or armhf: build/vm/kernel-ARCH, with
-# that architecture's busybox too), once; cached.  Prints nothing when
+# that architecture's busybox, and ext4, a module there), once; cached.  Prints nothing when
 # already there.
 set -e
 cd "$(dirname "$0")/../.."
@@ -26,6 +26,7 @@ else
 		chacha20poly1305"
 fi
 [ -f "$K/vmlinuz" ] && [ -f "$K/modules/nbd.ko" ] && [ -f "$K/modules/gcm.ko" ] &&
+	{ [ "$arch" = x86_64 ] || [ -f "$K/modules/ext4.ko" ]; } &&
 	{ [ "$arch" = x86_64 ] || [ -x "$K/busybox" ]; } && exit 0
 mkdir -p "$K/deb" "$K/modules"
 cd "$K/deb"
@@ -38,7 +39,8 @@ ls "$pkg"_*.deb >/dev/null 2>&1 || apt-get download "$pkg$suffix" 2>/dev/null
 rm -rf x && dpkg -x "$pkg"_*.deb x
 cp x/boot/vmlinuz-* ../vmlinuz
 for m in virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev \
-	virtio_pci failover net_failover virtio_net nbd tls $KTLS_MODULES; do
+	virtio_pci failover net_failover virtio_net nbd tls $KTLS_MODULES \
+	crc16 crc32c_generic mbcache jbd2 ext4; do
 	f=$(find x/lib/modules -name "$m.ko" | head -n 1)
 	[ -n "$f" ] && cp "$f" ../modules/
 done

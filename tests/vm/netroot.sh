@@ -10,8 +10,12 @@ netroot_rootfs() {
 	img=$1 dir=$1.d
 	rm -rf "$dir"
 	mkdir -p "$dir/bin" "$dir/sbin" "$dir/etc" "$dir/proc" "$dir/sys" "$dir/dev" "$dir/tmp"
-	cp /bin/busybox "$dir/bin/busybox"
-	# The root is mounted read-only: make the applet links now.
+	# VM_ARCH: that architecture's busybox (tests/vm/kernel.sh fetched it)
+	bb=/bin/busybox
+	[ "${VM_ARCH:-x86_64}" != x86_64 ] && bb=build/vm/kernel-$VM_ARCH/busybox
+	cp "$bb" "$dir/bin/busybox"
+	# The root is mounted read-only: make the applet links now (the
+	# host's busybox lists the same applets).
 	for a in $(/bin/busybox --list); do
 		[ -e "$dir/bin/$a" ] || ln -s busybox "$dir/bin/$a"
 	done
@@ -46,7 +50,7 @@ netroot_initramfs() {
 	d=$1; shift
 	rm -rf "$d"
 	mkdir -p "$d/sbin" "$d/etc"
-	cp nbdc "$d/sbin/nbdc"
+	cp "${GUEST_NBDC:-nbdc}" "$d/sbin/nbdc"
 	cp contrib/busybox/init "$d/init"
 	cp contrib/busybox/udhcpc.script "$d/etc/udhcpc.script"
 	for f in "$@"; do
