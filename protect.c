@@ -14,7 +14,7 @@
 #include "kernel.h"
 #include "text.h"
 
-#define STACK_LOCKED ((uintptr_t)32 * 1024) /* the reconnect path needs under 20 KiB */
+#define STACK_LOCKED ((uintptr_t)32 * 1024) /* deeper pages lock as they fault */
 
 /* Lock and populate one range; mlock() faults every page in now. */
 static void lock_range(uintptr_t lo, uintptr_t hi)

@@ -72,7 +72,7 @@ int pump_run(void)
 	int code;
 	if (pump.running)
 		return EXIT_OK;
-	if (!pump_stack && (code = pump_prepare()))
+	if ((code = pump_prepare()))
 		return code;
 	pthread_attr_init(&attr);
 	pthread_attr_setstack(&attr, pump_stack, PUMP_STACK);

@@ -519,12 +519,14 @@ enum resolve_status resolve_host(const char *host, uint16_t port,
 		c.ns[0] = r.addr[0];
 		c.nslen[c.nns++] = r.len[0];
 	}
+	enum resolve_status st = ask_search(&c, host, port, deadline, out);
+	if (st == RESOLVE_OK) {
+		order(out);
+		return st;
+	}
 	char servers[3 * (INET6_ADDRSTRLEN + 2)];
 	ns_list(&c, servers, sizeof servers);
-	enum resolve_status st = ask_search(&c, host, port, deadline, out);
-	if (st == RESOLVE_OK)
-		order(out);
-	else if (st == RESOLVE_TIMEOUT)
+	if (st == RESOLVE_TIMEOUT)
 		fmt_snprintf(why, whylen, "no answer from the name server%s %s in time "
 			 "(see --connect-timeout)", c.nns > 1 ? "s" : "", servers);
 	else

@@ -70,8 +70,8 @@ static int attempt(struct session *s, int64_t deadline, int *sock)
 			return EXIT_OK;
 		close(*sock);
 		*sock = -1;
-		if (code || !try_ktls)
-			return code ? code : EXIT_TLS;
+		if (code)
+			return code;
 	}
 }
 

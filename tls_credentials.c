@@ -26,7 +26,7 @@
  * into chunks mapped as needed that live as long as the process. */
 #define KEEP_CHUNK ((size_t)64 * 1024)
 
-struct chunk {
+struct chunk { /* at the start of each chunk, in its first 16-byte slot */
 	struct chunk *prev;
 	size_t size;
 };
@@ -36,10 +36,9 @@ static unsigned char *keep_at, *keep_end;
 /* 'n' bytes that stay (a copy of 'p' when given); NULL when out of memory. */
 static void *keep(const void *p, size_t n)
 {
-	size_t a = (n + 15) & ~(size_t)15;
-	if (a == 0 || (size_t)(keep_end - keep_at) < a) {
-		size_t size = a + sizeof(struct chunk) > KEEP_CHUNK
-			? a + sizeof(struct chunk) : KEEP_CHUNK;
+	size_t a = ((n ? n : 1) + 15) & ~(size_t)15; /* 16-byte slots */
+	if ((size_t)(keep_end - keep_at) < a) {
+		size_t size = a + 16 > KEEP_CHUNK ? a + 16 : KEEP_CHUNK;
 		struct chunk *c = mmap(NULL, size, PROT_READ | PROT_WRITE,
 				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (c == MAP_FAILED)
@@ -50,7 +49,7 @@ static void *keep(const void *p, size_t n)
 		keep_end = (unsigned char *)c + size;
 	}
 	void *r = keep_at;
-	keep_at += a ? a : 16;
+	keep_at += a;
 	if (p && n)
 		memcpy(r, p, n);
 	return r;

@@ -2,9 +2,8 @@
 # cross.sh ARCH: what `make ARCH=...` needs, from Debian's packages: the
 # cross compiler, musl for that architecture, qemu-user to run the result.
 # bookworm has no musl-dev:riscv64, so for riscv64 musl is built from
-# Debian's source package into build/riscv64/musl.  `apt-get update` may
-# fail for one foreign index (a mirror mid-sync): success is judged by
-# whether the packages got installed.
+# Debian's source package into build/riscv64/musl.  The packages go
+# through tests/install-deps.sh, like every other dependency.
 set -e
 cd "$(dirname "$0")/.."
 arch=$1
@@ -17,24 +16,10 @@ esac
 pkgs="$pkgs qemu-user-static"
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
-missing=""
-for p in $pkgs; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-		missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	echo "cross: installing$missing"
-	if [ -n "$debarch" ] && ! dpkg --print-foreign-architectures | grep -qx "$debarch"; then
-		$SUDO dpkg --add-architecture "$debarch"
-	fi
-	$SUDO apt-get update -qq || echo "cross: apt-get update had errors; going on"
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-		--no-install-recommends $missing >/dev/null || true
-	for p in $missing; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-			{ echo "cross: $p did not install" >&2; exit 1; }
-	done
+if [ -n "$debarch" ] && ! dpkg --print-foreign-architectures | grep -qx "$debarch"; then
+	$SUDO dpkg --add-architecture "$debarch"
 fi
+sh tests/install-deps.sh $pkgs
 [ "$arch" = riscv64 ] || exit 0
 # musl for riscv64, from the source of Debian's musl package.
 OUT=$PWD/build/riscv64/musl

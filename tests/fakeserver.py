@@ -276,10 +276,6 @@ class TlsServer:
             except self.ssl.SSLWantReadError:
                 self.pull()
 
-    def write(self, data):
-        self.obj.write(data)
-        self.c.sendall(self.out.read())
-
     def read_option(self):
         hdr = b""
         while len(hdr) < 16:
