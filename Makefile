@@ -65,7 +65,7 @@ endif
 
 # Debian packages the build and the tests need.
 DEPS_BUILD := musl-tools
-DEPS_TEST  := nbdkit qemu-utils nbd-server qemu-system-x86 qemu-system-arm busybox-static \
+DEPS_TEST  := nbdkit qemu-utils nbd-server qemu-system-x86 qemu-system-arm busybox-static debootstrap \
               cpio python3 e2fsprogs openssl clang libclang-rt-14-dev cppcheck clang-tidy
 STAMP := build/.deps
 
@@ -220,9 +220,15 @@ install: nbdc
 		$(DESTDIR)/usr/share/initramfs-tools/hooks/nbdc
 	install -D -m 755 contrib/initramfs-tools/scripts/local-top/nbdc \
 		$(DESTDIR)/usr/share/initramfs-tools/scripts/local-top/nbdc
-	for f in module-setup.sh parse-nbdc.sh nbdc-connect.sh; do \
+	install -D -m 755 contrib/common/ktls-modules $(DESTDIR)/usr/share/nbdc/ktls-modules
+	for f in module-setup.sh parse-nbdc.sh nbdroot.sh nbdc-generator.sh \
+		nbdc-shutdown.sh; do \
 		install -D -m 755 contrib/dracut/95nbdc/$$f \
 			$(DESTDIR)/usr/lib/dracut/modules.d/95nbdc/$$f || exit 1; done
+	install -D -m 755 contrib/systemd/nbdc.shutdown \
+		$(DESTDIR)/usr/lib/systemd/system-shutdown/nbdc.shutdown
+	install -D -m 644 contrib/dracut/nbdc.conf \
+		$(DESTDIR)/usr/lib/dracut/dracut.conf.d/50-nbdc.conf
 	install -D -m 755 contrib/busybox/init $(DESTDIR)/usr/share/nbdc/busybox-init
 	install -D -m 755 contrib/busybox/udhcpc.script $(DESTDIR)/usr/share/nbdc/udhcpc.script
 	if [ "$(NBD_CLIENT_COMPAT)" = 1 ]; then \

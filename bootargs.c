@@ -97,8 +97,11 @@ static int parse_dracut(struct boot_spec *b, const char *v, char *err, size_t er
 	for (int i = 0; i < 4; i++) {
 		/* the last field (NBDOPTS) takes the rest, colons and all */
 		size_t n = i == 3 ? strlen(p) : strcspn(p, ":");
+		/* FSTYPE and ROOTFLAGS end up in shell variables and unit
+		 * files: no quotes, escapes, expansions or specifiers */
 		bool ok = i == 0 ? n > 0 && port_or_name(b, p, n)
-				 : field(dst[i], size[i], p, n);
+				 : (i == 3 || strcspn(p, "'\"\\$`%") >= n) &&
+				   field(dst[i], size[i], p, n);
 		if (!ok)
 			return bad(err, errlen, b->source, v, expect);
 		p += n;

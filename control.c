@@ -63,16 +63,33 @@ static bool holds_device(pid_t pid, const struct stat *dev, const struct stat *s
  * holder with -p, or the netlink supervisor) must not take it for a lost
  * server, nor undo it with a reconnect.  Only our own binary, and only
  * one holding this very device, is told (SIGUSR2, which it holds
- * blocked): the pid /sys shows may belong to an attacher long gone, and a
+ * blocked; "our own" by program name, since the copy that disconnects at
+ * shutdown is not the initramfs' copy that attached): the pid /sys shows may belong to an attacher long gone, and a
  * later process may have its number. */
+/* The file name of process 'who''s program ("self" or a pid), without
+ * its directory or a " (deleted)" mark: the copy in an initramfs that
+ * switch_root emptied is still "nbdc".  "" when unreadable. */
+static const char *exe_name(const char *who, char *buf, size_t size)
+{
+	char path[32];
+	fmt_snprintf(path, sizeof path, "/proc/%s/exe", who);
+	ssize_t n = readlink(path, buf, size - 1);
+	if (n < 0)
+		n = 0;
+	if (n > 10 && !memcmp(buf + n - 10, " (deleted)", 10))
+		n -= 10;
+	buf[n] = 0;
+	char *slash = strrchr(buf, '/');
+	return slash ? slash + 1 : buf;
+}
+
 static void tell_holder(pid_t pid, const char *dev, const char *pidpath)
 {
-	char mine[512], theirs[512], path[64];
+	char mine[512], theirs[512], who[16];
 	struct stat ds, ss;
-	fmt_snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
-	ssize_t a = readlink("/proc/self/exe", mine, sizeof mine - 1);
-	ssize_t b = readlink(path, theirs, sizeof theirs - 1);
-	if (a > 0 && a == b && !memcmp(mine, theirs, (size_t)a) &&
+	fmt_snprintf(who, sizeof who, "%d", (int)pid);
+	const char *a = exe_name("self", mine, sizeof mine);
+	if (*a && !strcmp(a, exe_name(who, theirs, sizeof theirs)) &&
 	    stat(dev, &ds) == 0 && stat(pidpath, &ss) == 0 &&
 	    holds_device(pid, &ds, &ss))
 		kill(pid, SIGUSR2);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "fmt.h"
@@ -403,10 +404,31 @@ static int check(const char *dev)
 	return r > 0 ? EXIT_OK : r == 0 ? EXIT_USAGE : EXIT_SYSTEM;
 }
 
-/* Early-boot hygiene for a process that must outlive the initramfs. */
+/* Early-boot hygiene for a process that must outlive the initramfs.  The
+ * '@' that tells systemd to leave it alone at switch_root and shutdown
+ * (its "root storage daemon" contract) is only for a process started in
+ * the initramfs (root on ramfs or tmpfs).  It comes by starting again as
+ * "@" and argv[0]'s file name ("@nbdc"), so ps shows a readable name
+ * whatever path started it. */
 static void systemd_mark(char **argv)
 {
-	argv[0][0] = '@';
+	struct statfs fs;
+	if (argv[0][0] != '@' && statfs("/", &fs) == 0 &&
+	    (fs.f_type == 0x858458f6 || fs.f_type == 0x01021994)) { /* ramfs, tmpfs */
+		char exe[512];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		static char name[64];
+		char *was = argv[0];
+		const char *base = strrchr(was, '/');
+		fmt_snprintf(name, sizeof name, "@%s", base ? base + 1 : was);
+		argv[0] = name;
+		if (n > 0) {
+			exe[n] = 0;
+			execv(exe, argv);
+		}
+		argv[0] = was;
+		was[0] = '@'; /* no exec: mark in place */
+	}
 	for (int fd = 3; fd < 1024; fd++)
 		close(fd);
 }
@@ -513,7 +535,12 @@ int main(int argc, char **argv)
 	}
 	const char *dev = o.dev;
 	code = attach_export(&o, &sess, sock, &dev);
-	if (code == EXIT_OK && o.cmdline_file) /* the device for the hook */
-		fmt_print(1, "%s\n", boot && boot->mount[0] ? boot->mount : dev);
+	if (code == EXIT_OK && boot) { /* for the hook: what to mount, how */
+		const char *t = boot->fstype[0] ? boot->fstype : "auto";
+		bool how = boot->fstype[0] || boot->rootflags[0];
+		fmt_print(1, "%s%s%s%s%s\n", boot->mount[0] ? boot->mount : dev,
+			  how ? " " : "", how ? t : "",
+			  boot->rootflags[0] ? " " : "", boot->rootflags);
+	}
 	return code;
 }

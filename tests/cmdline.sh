@@ -62,4 +62,35 @@ port=$(free_port)
 ( sleep 2; exec nbdkit -f -i 127.0.0.1 -p "$port" memory 1M ) 2>/dev/null &
 "$NBDC" --info --retry-for 20 127.0.0.1 "$port" >"$T/out" 2>&1
 expect "a late server is found by the retry loop" 0 $? "size: 1048576" "$T/out"
+
+# -m: the '@' mark (as "@nbdc", whatever the path) only in an initramfs,
+# i.e. with the root on ramfs or tmpfs, as systemd's contract for root
+# storage daemons asks.  A server that refuses keeps nbdc retrying, alive.
+dead=$(free_port)
+cmdline_of() { # PATTERN: the first process whose command line matches
+	for i in $(seq 50); do
+		p=$(pgrep -f -- "$1" | head -n 1)
+		[ -n "$p" ] && { tr '\0' ' ' </proc/"$p"/cmdline; kill "$p"; return; }
+		sleep 0.1
+	done
+}
+"$NBDC" -m --info --retry-for 20 127.0.0.1 "$dead" >/dev/null 2>&1 &
+c=$(cmdline_of "^[^ ]*nbdc -m --info --retry-for 20 127.0.0.1 $dead")
+case "$c" in
+@*) not_ok "-m outside an initramfs: marked ($c)" ;;
+?*) ok "-m outside an initramfs: not marked ($c)" ;;
+*) not_ok "-m outside an initramfs: process not found" ;;
+esac
+if unshare -m true 2>/dev/null; then
+	mkdir -p "$T/ir"
+	unshare -m sh -c 'mount -t tmpfs tmpfs "$1" && mkdir -p "$1/proc" "$1/usr/sbin" &&
+		cp "$2" "$1/usr/sbin/nbdc" && mount -t proc proc "$1/proc" &&
+		exec chroot "$1" /usr/sbin/nbdc -m --info --retry-for 20 127.0.0.1 "$3"' \
+		sh "$T/ir" "$NBDC" "$dead" >/dev/null 2>&1 &
+	c=$(cmdline_of "^@nbdc -m --info --retry-for 20 127.0.0.1 $dead")
+	[ "${c%% *}" = @nbdc ] && ok "-m in an initramfs (root on tmpfs): started again as '$c'" ||
+		not_ok "-m in an initramfs: not '@nbdc' ($c)"
+else
+	not_ok "unshare -m is not possible here (needs root)"
+fi
 finish

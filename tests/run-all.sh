@@ -27,6 +27,7 @@ run_suite vm-persist bash tests/vm_persist.sh
 run_suite vm-ktls bash tests/vm_ktls.sh
 run_suite vm-boot bash tests/vm_boot.sh
 run_suite vm-compat bash tests/vm_compat.sh
+run_suite vm-distro bash tests/vm_distro.sh
 run_suite tls0 bash tests/tls0.sh
 run_suite install bash tests/install.sh
 run_suite cross bash tests/cross.sh

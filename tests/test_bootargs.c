@@ -46,6 +46,12 @@ static const struct want cases[] = {
 	{ "nbdroot=srv,exp,sda", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
 	{ "nbdroot=srv:/e nbddev=hda", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
 	{ "nbdroot=srv:/e root=/dev/nbd0x", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	/* FSTYPE and ROOTFLAGS go into shell and unit files: nothing to expand */
+	{ "root=nbd:srv:exp:ext4:ro';reboot", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ "root=nbd:srv:exp:ext4:$(reboot)", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ "root=nbd:srv:exp:e`x`t4", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ "root=nbd:srv:exp:ext4:x%nx", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ "root=nbd:srv:exp:ext4:a\\b", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
 };
 
 static bool same(const char *a, const char *b)

@@ -42,14 +42,17 @@ expect_root() {
 	else
 		not_ok "$name: $cmdline"; grep -E '^(nbdc|nbdroot|NBD)' "$T/$name.log" | sed 's/^/     | /'
 	fi
-	grep -q "^NBDC-ALIVE .*@sbin/nbdc --cmdline -m" "$T/$name.log" &&
+	grep -q "^NBDC-ALIVE .*@nbdc --cmdline -m" "$T/$name.log" &&
 		ok "$name: nbdc survived switch_root, marked '@'" ||
 		not_ok "$name: nbdc survived switch_root, marked '@'"
 	grep -h "^NBDROOT-INIT" "$T/$name.log" | sed "s/^/VMINFO $name: /"
 }
 
 expect_root dracut-port-export "root=nbd:$H:$P_PLAIN/root" /dev/nbd0
-expect_root dracut-fstype-flags "root=nbd:$H:$P_PLAIN:ext4:ro" /dev/nbd0
+expect_root dracut-fstype-flags "root=nbd:$H:$P_PLAIN:ext4:ro,noatime" /dev/nbd0
+grep -q "^NBDROOT-MOUNT /dev/nbd0 / ext4 ro,noatime" "$T/dracut-fstype-flags.log" &&
+	ok "dracut-fstype-flags: the FSTYPE and ROOTFLAGS fields reach the mount" ||
+	{ not_ok "dracut-fstype-flags: ROOTFLAGS not applied"; grep NBDROOT-MOUNT "$T/dracut-fstype-flags.log"; }
 expect_root dracut-netroot "netroot=nbd:$H:$P_NAMED/root:ext4" /dev/nbd0
 expect_root dracut-tls "root=nbd:$H:$P_TLS/root:ext4:ro:tls,cacert=/etc/nbdc/ca.pem,timeout=30" /dev/nbd0
 expect_root dracut-netroot-tls "netroot=nbd:$H:$P_TLS/root:ext4::tls,cacert=/etc/nbdc/ca.pem" /dev/nbd0

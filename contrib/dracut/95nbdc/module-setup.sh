@@ -1,24 +1,40 @@
 #!/bin/bash
-# dracut module: boot from an NBD root with nbdc
-# (root=nbd:SERVER:PORT_OR_EXPORT[:FSTYPE[:ROOTFLAGS[:NBDOPTS]]]).
+# dracut module: boot from an NBD root with nbdc.  Asked for with
+# add_dracutmodules+=" nbdc " or dracut --add nbdc; the kernel command line
+# says root=nbd:..., netroot=nbd:... (or root=dhcp with an nbd: root-path).
 check() {
 	require_binaries nbdc || return 1
-	return 255 # only when asked for (add_dracutmodules+=" nbdc ")
+	return 255 # only when asked for
 }
 depends() {
 	echo network rootfs-block
 }
 installkernel() {
-	instmods nbd tls
+	# nbd, and kernel TLS with its ciphers as this kernel names them; not
+	# filtered by host-only (none of them is loaded while building).
+	hostonly='' instmods nbd $(/usr/share/nbdc/ktls-modules "$srcmods")
 }
 install() {
-	inst_multiple nbdc
+	inst_multiple nbdc udevadm
 	inst_hook cmdline 90 "$moddir/parse-nbdc.sh"
-	inst_hook initqueue/online 90 "$moddir/nbdc-connect.sh"
+	inst_script "$moddir/nbdroot.sh" /sbin/nbdroot
+	if dracut_module_included "systemd-initrd"; then
+		inst_script "$moddir/nbdc-generator.sh" \
+			"$systemdutildir/system-generators/dracut-nbdc-generator"
+	fi
+	# At shutdown, back in the initramfs (dracut's shutdown module):
+	# disconnect, so the server sees NBD_CMD_DISC.
+	inst_hook shutdown 50 "$moddir/nbdc-shutdown.sh"
+	dracut_need_initqueue
 	# CA, certificate and key files listed in /etc/nbdc/initramfs.conf
 	if [ -r /etc/nbdc/initramfs.conf ]; then
-		grep -v '^#' /etc/nbdc/initramfs.conf | while read -r f; do
-			[ -n "$f" ] && inst "$f"
-		done
+		local f
+		while read -r f; do
+			f=${f%%#*}
+			f=${f%"${f##*[![:space:]]}"}
+			f=${f#"${f%%[![:space:]]*}"}
+			[ -n "$f" ] || continue
+			inst "$f" || { derror "nbdc: cannot install $f (listed in /etc/nbdc/initramfs.conf)"; return 1; }
+		done </etc/nbdc/initramfs.conf
 	fi
 }

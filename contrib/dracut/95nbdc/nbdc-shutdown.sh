@@ -1,0 +1,14 @@
+#!/bin/sh
+# dracut shutdown hook, back in the initramfs after the root is unmounted:
+# disconnect every attached NBD device, so its server sees NBD_CMD_DISC
+# (and frees a one-client export at once).  nbdc bounds its own waits.
+# The shutdown script moved the old /sys and /dev aside: mount our own.
+[ -d /sys/block ] || mount -t sysfs sysfs /sys 2>/dev/null
+for p in /sys/block/nbd*/pid; do
+	[ -e "$p" ] || continue
+	n=${p%/pid}
+	n=${n##*/}
+	[ -b "/dev/$n" ] || mount -t devtmpfs devtmpfs /dev 2>/dev/null
+	nbdc -d "/dev/$n"
+done
+return 0 2>/dev/null || exit 0
