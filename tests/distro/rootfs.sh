@@ -12,6 +12,8 @@ initramfs-tools) pkgs="initramfs-tools" ;;
 # dracut-network's network-legacy needs procps; isc-dhcp-client comes as
 # a dependency.
 dracut) pkgs="dracut dracut-network procps" ;;
+# the same with dbus, where dracut's network would pick systemd-networkd
+dracut-dbus) pkgs="dracut dracut-network procps dbus" ;;
 *) echo "rootfs.sh: unknown flavor $flavor" >&2; exit 2 ;;
 esac
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -27,7 +29,7 @@ echo FSTYPE=ext4 >"$d/etc/initramfs-tools/conf.d/fstype"
 # Only for building this cache: Debian 12's dracut-network adds "ifcfg",
 # which fails without dbus (the trap nbdc's own dracut.conf.d file
 # avoids); the images the tests boot are generated later, with nbdc's.
-[ "$flavor" = dracut ] && mkdir -p "$d/etc/dracut.conf.d" &&
+[ "$flavor" != initramfs-tools ] && mkdir -p "$d/etc/dracut.conf.d" &&
 	echo 'omit_dracutmodules+=" ifcfg "' >"$d/etc/dracut.conf.d/00-cache.conf"
 . tests/distro/chroot.sh
 chroot_in "$d" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \

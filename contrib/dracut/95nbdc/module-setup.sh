@@ -15,7 +15,7 @@ installkernel() {
 	hostonly='' instmods nbd $(/usr/share/nbdc/ktls-modules "$srcmods")
 }
 install() {
-	inst_multiple nbdc udevadm
+	inst_multiple nbdc udevadm tr
 	inst_hook cmdline 90 "$moddir/parse-nbdc.sh"
 	inst_script "$moddir/nbdroot.sh" /sbin/nbdroot
 	if dracut_module_included "systemd-initrd"; then
