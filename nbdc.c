@@ -33,54 +33,70 @@
 
 static const char usage_text[] =
 "usage: nbdc [options] HOST [PORT] [/dev/nbdX] attach an export (without a\n"
-"                                              device: the kernel picks one,\n"
-"                                              and its path is printed)\n"
-"       nbdc -l|--list HOST [PORT]             list exports\n"
-"       nbdc --info [options] HOST [PORT]      show an export, attach nothing\n"
-"       nbdc -c|--check /dev/nbdX              print the pid serving it\n"
-"       nbdc -d|--disconnect /dev/nbdX         disconnect it\n"
-"       nbdc --cmdline [FILE] [options]        attach the NBD root named on the\n"
-"                                              kernel command line (default\n"
-"                                              /proc/cmdline); print its device\n"
+"\t\tdevice: the kernel picks one,\n"
+"\t\tand its path is printed)\n"
+"       nbdc -l|--list HOST [PORT]\tlist exports\n"
+"       nbdc --info [options] HOST [PORT]\tshow an export, attach nothing\n"
+"       nbdc -c|--check /dev/nbdX\tprint the pid serving it\n"
+"       nbdc -d|--disconnect /dev/nbdX\tdisconnect it\n"
+"       nbdc --cmdline [FILE] [options]\tattach the NBD root named on the\n"
+"\t\tkernel command line (default\n"
+"\t\t/proc/cmdline); print its device\n"
 "options:\n"
-"  -N, --name EXPORT        export name (default: the server's default)\n"
-"  -b, --block-size N       block size: 512, 1024, 2048 or 4096\n"
-"  -t, --timeout SEC        kernel I/O timeout\n"
-"  -R, --readonly           attach read-only\n"
-"  -n, --nofork             stay in the foreground while attached\n"
-"  -u, --unix PATH          server is on a Unix socket (no HOST/PORT)\n"
+"  -N, --name EXPORT\texport name (default: the server's default)\n"
+"  -b, --block-size N\tblock size: 512, 1024, 2048 or 4096\n"
+"  -t, --timeout SEC\tkernel I/O timeout\n"
+"  -R, --readonly\tattach read-only\n"
+"  -n, --nofork\tstay in the foreground while attached\n"
+"  -u, --unix PATH\tserver is on a Unix socket (no HOST/PORT)\n"
 "      --connect-timeout SEC  deadline for connect + handshake (default 30)\n"
-"      --retry-for SEC      retry connecting for this long (default 0;\n"
-"                           120 with --cmdline), one line per attempt\n"
-"  -L, --nonetlink          attach with ioctls, not netlink (the default when\n"
-"                           the kernel has it)\n"
-"  -C, --connections N      N connections, if the server allows several\n"
-"  -p, --persist            stay behind and reconnect when the server is lost\n"
+"      --retry-for SEC\tretry connecting for this long (default 0;\n"
+"\t120 with --cmdline), one line per attempt\n"
+"  -L, --nonetlink\tattach with ioctls, not netlink (the default when\n"
+"\tthe kernel has it)\n"
+"  -C, --connections N\tN connections, if the server allows several\n"
+"  -p, --persist\tstay behind and reconnect when the server is lost\n"
 "      --dead-conn-timeout SEC  how long the kernel holds I/O while waiting\n"
-"                           for a reconnect (default 60 with -p)\n"
-"      --reconnect-for SEC  give up reconnecting after this long (default:\n"
-"                           the dead-connection timeout); then disconnect\n"
+"\tfor a reconnect (default 60 with -p)\n"
+"      --reconnect-for SEC\tgive up reconnecting after this long (default:\n"
+"\tthe dead-connection timeout); then disconnect\n"
 "      --reconnect-delay-max SEC  cap of the backoff between attempts (2)\n"
-"  -m, --systemd-mark       argv[0] starts with '@' so systemd's shutdown and\n"
-"                           switch_root leave the process alone\n"
+"  -m, --systemd-mark\targv[0] starts with '@' so systemd's shutdown and\n"
+"\tswitch_root leave the process alone\n"
 "TLS (any of these implies --tls):\n"
-"  -x, --tls                require TLS (STARTTLS before anything else)\n"
-"  -A, --cacert FILE        trusted CA certificates (PEM)\n"
-"  -H, --tls-hostname NAME  name to send (SNI) and check in the certificate\n"
-"  -F, --cert FILE          client certificate (PEM), with --key\n"
-"  -K, --key FILE           client private key (PEM: RSA or EC)\n"
-"      --pin SPKI-SHA256    accept exactly this server key (base64 or hex)\n"
-"      --no-ktls            keep TLS in nbdc's pump, not in the kernel\n"
-"  -V, --version            print the version\n"
-"  -h, --help               this text\n"
+"  -x, --tls\trequire TLS (STARTTLS before anything else)\n"
+"  -A, --cacert FILE\ttrusted CA certificates (PEM)\n"
+"  -H, --tls-hostname NAME\tname to send (SNI) and check in the certificate\n"
+"  -F, --cert FILE\tclient certificate (PEM), with --key\n"
+"  -K, --key FILE\tclient private key (PEM: RSA or EC)\n"
+"      --pin SPKI-SHA256\taccept exactly this server key (base64 or hex)\n"
+"      --no-ktls\tkeep TLS in nbdc's pump, not in the kernel\n"
+"  -V, --version\tprint the version\n"
+"  -h, --help\tthis text\n"
 "exit codes: 0 ok, 1 usage (-c: not connected), 2 system error, 3 cannot\n"
 "connect, 4 server refused, 5 protocol error, 6 kernel/device error,\n"
 "7 TLS error, 8 handshake timed out\n";
 
+/* The usage text with each tab expanded to the next of its two columns
+ * (27, 46): the alignment costs a byte, not a run of spaces. */
+static void usage(int fd)
+{
+	char out[sizeof usage_text * 2];
+	size_t n = 0, col = 0;
+	for (const char *p = usage_text; *p; p++) {
+		size_t to = *p != '\t' ? 0 : col < 27 ? 27 : 46;
+		while (col < to)
+			out[n++] = ' ', col++;
+		if (*p != '\t')
+			out[n++] = *p, col = *p == '\n' ? 0 : col + 1;
+	}
+	fmt_write(fd, out, n);
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
 	msg(fmt, arg); /* escaped there: arg may come from outside */
-	fmt_write(2, usage_text, sizeof usage_text - 1);
+	usage(2);
 	return EXIT_USAGE;
 }
 
@@ -309,8 +325,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			fmt_print(1, "nbdc %s (tls: %s)\n", NBDC_VERSION,
 			       tls_available ? "bearssl" : "none");
 			exit(EXIT_OK);
-		case 'h': fmt_write(1, usage_text, sizeof usage_text - 1); exit(EXIT_OK);
-		default: fmt_write(2, usage_text, sizeof usage_text - 1); return EXIT_USAGE;
+		case 'h': usage(1); exit(EXIT_OK);
+		default: usage(2); return EXIT_USAGE;
 		}
 	}
 	char **rest = args.pos;

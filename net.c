@@ -118,11 +118,11 @@ int net_connect_target(const struct net_target *t, int64_t deadline, int *code)
 			fd = -1;
 		}
 		if (err && t->is_unix) {
-			fmt_snprintf(why, sizeof why, "%s", strerror(err));
+			fmt_snprintf(why, sizeof why, "%s", text_errno(err));
 		} else if (err) {
 			resolve_ntop(&t->addr[i], a, sizeof a);
 			used += (size_t)fmt_snprintf(why + used, sizeof why - used,
-				"%s%s: %s", used ? "; " : "", a, strerror(err));
+				"%s%s: %s", used ? "; " : "", a, text_errno(err));
 			if (used >= sizeof why)
 				used = sizeof why - 1;
 		}
@@ -268,7 +268,7 @@ int net_handshake(struct nego *n, int fd, int64_t deadline, const char *peer)
 	if (err) {
 		msg("%s: connection failed during the handshake (%s%s): %s%s",
 		    peer, nego_state_name(n), tls ? ", inside TLS" : "",
-		    strerror(err), tls ? tls_hint() : "");
+		    text_errno(err), tls ? tls_hint() : "");
 		return tls ? EXIT_TLS : EXIT_PROTOCOL;
 	}
 	if (nego_status(n) == NEGO_FAILED) {

@@ -37,7 +37,7 @@ static int log_send(const char *line, int err)
 {
 	char rec[8192 + 256]; /* a whole line, the prefix and strerror */
 	int n = fmt_snprintf(rec, sizeof rec, "<27>nbdc[%d]: %s%s%s", (int)getpid(),
-			 line, err ? ": " : "", err ? strerror(err) : "");
+			 line, err ? ": " : "", err ? text_errno(err) : "");
 	if (n < 0)
 		return -1;
 	size_t len = (size_t)n < sizeof rec ? (size_t)n : sizeof rec - 1;
@@ -69,7 +69,7 @@ static void vmsg(const char *fmt, va_list ap, int err)
 	if (log_fd >= 0 && log_send(line, err) == 0)
 		return;
 	if (err)
-		fmt_print(2, "nbdc: %s: %s\n", line, strerror(err));
+		fmt_print(2, "nbdc: %s: %s\n", line, text_errno(err));
 	else
 		fmt_print(2, "nbdc: %s\n", line);
 }

@@ -124,3 +124,73 @@ const char *text_find(const char *hay, const char *needle)
 			return hay;
 	return n ? NULL : hay;
 }
+
+/* The errors nbdc can meet, in musl's words: its strerror() table holds
+ * every errno the kernel knows (2 KiB); these are the ones a socket,
+ * a device or a file here can give.  Each entry: the errno as one byte,
+ * the text, NUL. */
+static const char errtab[] =
+	"\x01" "Operation not permitted\0"
+	"\x02" "No such file or directory\0"
+	"\x03" "No such process\0"
+	"\x04" "Interrupted system call\0"
+	"\x05" "I/O error\0"
+	"\x06" "No such device or address\0"
+	"\x09" "Bad file descriptor\0"
+	"\x0b" "Resource temporarily unavailable\0"
+	"\x0c" "Out of memory\0"
+	"\x0d" "Permission denied\0"
+	"\x0e" "Bad address\0"
+	"\x10" "Resource busy\0"
+	"\x11" "File exists\0"
+	"\x13" "No such device\0"
+	"\x14" "Not a directory\0"
+	"\x15" "Is a directory\0"
+	"\x16" "Invalid argument\0"
+	"\x17" "Too many open files in system\0"
+	"\x18" "No file descriptors available\0"
+	"\x19" "Not a tty\0"
+	"\x1c" "No space left on device\0"
+	"\x1e" "Read-only file system\0"
+	"\x20" "Broken pipe\0"
+	"\x24" "Filename too long\0"
+	"\x26" "Function not implemented\0"
+	"\x28" "Symbolic link loop\0"
+	"\x47" "Protocol error\0"
+	"\x4a" "Bad message\0"
+	"\x4b" "Value too large for data type\0"
+	"\x5a" "Message too large\0"
+	"\x5c" "Protocol not available\0"
+	"\x5d" "Protocol not supported\0"
+	"\x5f" "Not supported\0"
+	"\x61" "Address family not supported by protocol\0"
+	"\x62" "Address in use\0"
+	"\x63" "Address not available\0"
+	"\x64" "Network is down\0"
+	"\x65" "Network unreachable\0"
+	"\x67" "Connection aborted\0"
+	"\x68" "Connection reset by peer\0"
+	"\x69" "No buffer space available\0"
+	"\x6b" "Socket not connected\0"
+	"\x6c" "Cannot send after socket shutdown\0"
+	"\x6e" "Operation timed out\0"
+	"\x6f" "Connection refused\0"
+	"\x70" "Host is down\0"
+	"\x71" "Host is unreachable\0";
+
+const char *text_errno(int err)
+{
+	static char other[16] = "errno ";
+	for (const char *p = errtab; *p; p += strlen(p) + 1)
+		if ((unsigned char)*p == err)
+			return p + 1;
+	char *d = other + 6;
+	unsigned v = err < 0 ? 0 : (unsigned)err;
+	size_t n = 1;
+	for (unsigned t = v; t >= 10; t /= 10)
+		n++;
+	d[n] = 0;
+	while (n--)
+		d[n] = (char)('0' + v % 10), v /= 10;
+	return other;
+}

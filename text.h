@@ -37,4 +37,8 @@ const char *text_find(const char *hay, const char *needle);
  * whole.  size must be at least 18.  Returns the length written. */
 size_t text_abbrev(char *dst, size_t size, const char *src);
 
+/* What errno 'err' means ("Connection refused"); "errno N" for the rare
+ * ones nbdc has no words for. */
+const char *text_errno(int err);
+
 #endif

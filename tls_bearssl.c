@@ -354,7 +354,7 @@ int tls_handshake(int fd, int64_t deadline, const char *peer)
 			tls_error_text(last, why, sizeof why);
 		else
 			fmt_snprintf(why, sizeof why, "the server ended the session%s%s",
-				 err == EPIPE ? "" : ": ", err == EPIPE ? "" : strerror(err));
+				 err == EPIPE ? "" : ": ", err == EPIPE ? "" : text_errno(err));
 		/* Only a server that hangs up without a word may want a
 		 * client certificate; a named error is what it says. */
 		msg("%s: TLS handshake failed: %s%s", peer, why,

@@ -93,7 +93,7 @@ int tls_to_kernel(int fd, char *why, size_t size)
 	}
 	if (err) {
 		bool ulp = !strcmp(step, "TCP_ULP");
-		fmt_snprintf(why, size, "setsockopt %s: %s%s%s%s", step, strerror(err),
+		fmt_snprintf(why, size, "setsockopt %s: %s%s%s%s", step, text_errno(err),
 			 ulp ? " (is the tls module loaded?)" : "",
 			 ulp ? "" : " (is the kernel cipher ", ulp ? "" :
 			 ktls_name(c));

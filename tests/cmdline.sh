@@ -93,4 +93,16 @@ if unshare -m true 2>/dev/null; then
 else
 	not_ok "unshare -m is not possible here (needs root)"
 fi
+
+# --help: the text's tabs expand to its two columns (27, 46).
+"$NBDC" --help >"$T/help" 2>&1
+if ! grep -q "$(printf '\t')" "$T/help" && [ "$(awk 'length > 80' "$T/help" | wc -l)" = 0 ] &&
+   grep -qx "  -N, --name EXPORT        export name (default: the server's default)" "$T/help" &&
+   grep -qx "                           120 with --cmdline), one line per attempt" "$T/help" &&
+   grep -qx "       nbdc -l|--list HOST \[PORT\]             list exports" "$T/help" &&
+   grep -qx "                                              and its path is printed)" "$T/help"; then
+	ok "--help: aligned at columns 27 and 46, no tabs, 80 columns at most"
+else
+	not_ok "--help layout"; cat -A "$T/help" | head -20
+fi
 finish

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #include "nego.h"
@@ -461,6 +462,25 @@ TEST(test_text_escape)
 	CHECK(text_escape(out, 8, "\x1b\x1b", 2) == 7 && !strcmp(out, "\\x1b..."));
 }
 
+/* errno words: musl's for the errors nbdc meets, "errno N" for others. */
+TEST(test_text_errno)
+{
+	static const struct { int err; const char *text; } cases[] = {
+		{ EPERM, "Operation not permitted" }, { ENOENT, "No such file or directory" },
+		{ EACCES, "Permission denied" }, { EBUSY, "Resource busy" },
+		{ ENOTTY, "Not a tty" }, { EPROTO, "Protocol error" },
+		{ ENETUNREACH, "Network unreachable" }, { ECONNRESET, "Connection reset by peer" },
+		{ ETIMEDOUT, "Operation timed out" }, { ECONNREFUSED, "Connection refused" },
+		{ EHOSTUNREACH, "Host is unreachable" }, { EMSGSIZE, "Message too large" },
+		{ EDOM, "errno 33" }, { 0, "errno 0" }, { 4095, "errno 4095" }, { -5, "errno 0" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		if (strcmp(text_errno(cases[i].err), cases[i].text) != 0)
+			fprintf(stderr, "  errno %d: '%s'\n", cases[i].err, text_errno(cases[i].err));
+		CHECK(!strcmp(text_errno(cases[i].err), cases[i].text));
+	}
+}
+
 TEST(test_list)
 {
 	struct buf s = { 0 }, want = { 0 };
@@ -698,6 +718,7 @@ int main(void)
 	RUN(test_flag_names);
 	RUN(test_block_size_rules);
 	RUN(test_text_escape);
+	RUN(test_text_errno);
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
