@@ -119,7 +119,7 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 build/test_nego_asan: tests/test_nego.c nego.c nego.h nbd_proto.h text.c text.h fmt.c fmt.h | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_nego.c nego.c text.c fmt.c
 build/nbdc-asan: $(SRCS_CORE) tls_none.c $(HDRS) | $(STAMP)
-	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -o $@ $(SRCS_CORE) tls_none.c
+	$(CC_HOST) $(CPPFLAGS) -DNBDC_TEST_HOOKS -O1 -g $(SAN) $(WARN) -o $@ $(SRCS_CORE) tls_none.c
 
 # The supervisor (supervise.c) and protect_signals (protect.c), with the
 # kernel's calls stubbed by the test.

@@ -153,8 +153,18 @@ static int open_more(struct session *s, const struct export_seen *k,
 
 /* ---- netlink ------------------------------------------------------------- */
 
+/* What the messages call the export: its server and name.  With failover
+ * the server changes: a reconnect names the one it reached. */
+static char what[NBDC_BACKEND_MAX + 16];
+
+static void name_what(const struct session *s, const char *name)
+{
+	fmt_snprintf(what, sizeof what, *name ? "%s export '%s'" : "%s", s->peer, name);
+}
+
 struct stay {
 	struct session *s;
+	const char *name;
 	struct export_seen seen;
 	bool tls;
 	bool ktls_first;  /* the attach put TLS in the kernel */
@@ -171,13 +181,14 @@ static int reconnect_slot(void *ctx, int slot, int64_t deadline, int *ksock)
 	(void)slot;
 	if (st->tls)
 		pump_stop();
-	if ((code = session_reconnect(st->s, deadline, &sock)))
+	if ((code = session_failover(st->s, deadline, &sock)))
 		return code;
 	if (!same_export(&st->seen, session_result(), why, sizeof why)) {
 		msg("%s: not using this connection: %s", st->s->peer, why);
 		close(sock);
 		return EXIT_PROTOCOL;
 	}
+	name_what(st->s, st->name);
 	if (!st->tls || st->s->ktls_on) { /* plain, or TLS in the kernel */
 		*ksock = sock;
 		return EXIT_OK;
@@ -367,7 +378,7 @@ static int attach_ioctl(const struct opts *o, struct session *s,
 int attach_export(const struct opts *o, struct session *s, int sock,
 		  const char **dev)
 {
-	static char what[NBDC_BACKEND_MAX + 16], backend[NBDC_BACKEND_MAX];
+	static char backend[NBDC_BACKEND_MAX];
 	const struct nego_result r = *session_result();
 	uint32_t bs;
 	int code = choose_block_size(o, &r, s->peer, &bs);
@@ -381,12 +392,12 @@ int attach_export(const struct opts *o, struct session *s, int sock,
 	int index = o->dev && netlink ? kernel_nbd_index(o->dev) : -1;
 	if (o->dev && netlink && index < 0)
 		return EXIT_KERNEL;
-	if (*o->name)
-		fmt_snprintf(what, sizeof what, "%s export '%s'", s->peer, o->name);
-	else
-		fmt_snprintf(what, sizeof what, "%s", s->peer);
+	name_what(s, o->name);
+	/* The backend identifier stays across RECONFIGUREs: with failover it
+	 * must not name one server. */
 	char full[sizeof s->peer + 1 + NBD_MAX_STRING + 1];
-	fmt_snprintf(full, sizeof full, "%s/%s", s->peer, o->name); /* fits */
+	fmt_snprintf(full, sizeof full, "%s/%s", s->nsrv > 1 ? "failover" : s->peer,
+		     o->name); /* fits */
 	text_abbrev(backend, sizeof backend, full);
 	struct attach a = {
 		.dev = o->dev, .sock = sock, .socks = { sock }, .nsocks = 1,
@@ -396,7 +407,8 @@ int attach_export(const struct opts *o, struct session *s, int sock,
 		.backend = backend, .nofork = o->nofork, .what = what,
 	};
 	int want = connections(o, &r, s->peer, s->ktls_on);
-	stay_ctx = (struct stay){ .s = s, .tls = o->tls, .ktls_first = s->ktls_on,
+	stay_ctx = (struct stay){ .s = s, .name = o->name, .tls = o->tls,
+		.ktls_first = s->ktls_on,
 		.seen = { .size = r.size, .flags = r.flags, .nslots = want,
 			  .readonly = a.flags & NBD_FLAG_READ_ONLY } };
 	if ((code = open_more(s, &stay_ctx.seen, &a, want))) {

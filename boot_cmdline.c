@@ -54,6 +54,12 @@ static int apply_nbdopt(struct opts *o, char *item)
 		o->connections = (unsigned)v;
 	else if (!strcmp(item, "dead-timeout") && v >= 0)
 		o->dead_timeout = (unsigned)v, o->dead_set = true;
+	else if (!strcmp(item, "failover") && val)
+		return opts_failover(o, val) ? -1 : 0;
+	else if (!strcmp(item, "shared-storage") && !val)
+		o->shared_storage = true;
+	else if (!strcmp(item, "spread") && !val)
+		o->spread = true;
 	else
 		return -1;
 	return 0;

@@ -12,6 +12,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "dir.h"
 #include "fmt.h"
 #include "args.h"
 #include "bootargs.h"
@@ -61,6 +62,9 @@ static const char usage_text[] =
 "      --reconnect-for SEC\tgive up reconnecting after this long (default:\n"
 "\tthe dead-connection timeout); then disconnect\n"
 "      --reconnect-delay-max SEC  cap of the backoff between attempts (2)\n"
+"      --failover HOST[:PORT]  a further server (repeatable)\n"
+"      --shared-storage\tall servers share one store (rw failover)\n"
+"      --spread\tstart at a server picked by MAC address\n"
 "  -m, --systemd-mark\targv[0] starts with '@' so systemd's shutdown and\n"
 "\tswitch_root leave the process alone\n"
 "TLS (any of these implies --tls):\n"
@@ -101,7 +105,8 @@ static int usage_error(const char *fmt, const char *arg)
 }
 
 enum { OPT_INFO = 256, OPT_CONNECT_TIMEOUT, OPT_PIN, OPT_CMDLINE, OPT_RETRY,
-       OPT_DUMP, OPT_RECONNECT_FOR, OPT_DELAY_MAX, OPT_NO_KTLS };
+       OPT_DUMP, OPT_RECONNECT_FOR, OPT_DELAY_MAX, OPT_NO_KTLS, OPT_FAILOVER,
+       OPT_SHARED, OPT_SPREAD };
 
 static const struct arg_opt long_opts[] = {
 	{ "name", 'N', true },
@@ -122,6 +127,9 @@ static const struct arg_opt long_opts[] = {
 	{ "key", 'K', true },
 	{ "pin", OPT_PIN, true },
 	{ "no-ktls", OPT_NO_KTLS, false },
+	{ "failover", OPT_FAILOVER, true },
+	{ "shared-storage", OPT_SHARED, false },
+	{ "spread", OPT_SPREAD, false },
 	{ "cmdline", OPT_CMDLINE, false },
 	{ "retry-for", OPT_RETRY, true },
 	{ "systemd-mark", 'm', false },
@@ -147,7 +155,9 @@ static const struct arg_opt long_opts[] = {
 	{ "preinit", 'P', false },
 	{ "priority", 'y', true },
 	{ "sdp", 'S', false },
-	{ "dump-options", OPT_DUMP, false }, /* for tests */
+#ifdef NBDC_TEST_HOOKS
+	{ "dump-options", OPT_DUMP, false }, /* test builds only */
+#endif
 	{ NULL, 0, false },
 };
 
@@ -195,6 +205,66 @@ static int parse_positional(struct opts *o, int argc, char **argv)
 	return EXIT_OK; /* no device: the kernel picks one (netlink) */
 }
 
+int opts_failover(struct opts *o, const char *spec)
+{
+	static char hosts[SESSION_MAX_SERVERS - 1][256];
+	const char *colon = strrchr(spec, ':'), *end = spec + strlen(spec);
+	if (*spec == '[') { /* [V6] or [V6]:PORT */
+		const char *close = strchr(spec, ']');
+		colon = close && close[1] == ':' ? close + 1 : NULL;
+		if (!close || (close[1] && !colon))
+			colon = spec; /* malformed: refused below */
+		end = close ? close : spec;
+		spec++;
+	} else if (colon && strchr(spec, ':') != colon) {
+		colon = NULL; /* a bare IPv6 address: no port */
+	} else if (colon) {
+		end = colon;
+	}
+	size_t n = (size_t)(end - spec);
+	if (o->nfailover == SESSION_MAX_SERVERS - 1 || !n || n >= sizeof hosts[0] ||
+	    colon == spec - 1 || (colon && number(colon + 1, 1, 65535) < 0)) {
+		msg("--failover: expected HOST[:PORT] or [IPV6][:PORT], at most "
+		    "%d times: '%s'", SESSION_MAX_SERVERS - 1, spec);
+		return EXIT_USAGE;
+	}
+	memcpy(hosts[o->nfailover], spec, n);
+	hosts[o->nfailover][n] = 0;
+	o->fo_port[o->nfailover] = colon ? colon + 1 : NULL;
+	o->fo_host[o->nfailover] = hosts[o->nfailover];
+	o->nfailover++;
+	return EXIT_OK;
+}
+
+/* --spread: which server to start from, from the machine's identity (its
+ * lowest MAC address; a network-booted machine has one, while
+ * /etc/machine-id may not exist yet in an initramfs): the same machine
+ * always starts from the same server, and a fleet divides evenly. */
+static bool lowest_mac(void *ctx, const char *name)
+{
+	char *best = ctx, path[300], mac[18];
+	fmt_snprintf(path, sizeof path, "/sys/class/net/%.255s/address", name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, mac, 17);
+	if (fd >= 0)
+		close(fd);
+	mac[n == 17 ? 17 : 0] = 0;
+	if (*mac && strcmp(mac, "00:00:00:00:00:00") != 0 &&
+	    (!*best || strcmp(mac, best) < 0))
+		memcpy(best, mac, 18);
+	return false;
+}
+
+static int spread_index(int n)
+{
+	char id[40] = "";
+	dir_each("/sys/class/net", lowest_mac, id);
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (const char *p = id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return (int)(h % (unsigned)n);
+}
+
 /* "nbd0" means /dev/nbd0, as nbd-client accepts it. */
 static const char *dev_path(const char *s)
 {
@@ -206,13 +276,15 @@ static const char *dev_path(const char *s)
 	return buf[i++ & 1];
 }
 
+#ifdef NBDC_TEST_HOOKS
 /* --dump-options: the settings the command line produced, for tests. */
 static void dump_options(const struct opts *o)
 {
 	fmt_print(1, "action=%d host=%s port=%s name=%s dev=%s unix=%s bs=%u timeout=%u "
 	       "readonly=%d nofork=%d persist=%d swap=%d nonetlink=%d conns=%u "
 	       "no_optgo=%d mark=%d tls=%d ca=%s cert=%s key=%s hostname=%s "
-	       "size=%llu dead=%u reconnect_for=%u delay_max=%u\n", o->action,
+	       "size=%llu dead=%u reconnect_for=%u delay_max=%u failover=%d%s%s "
+	       "shared=%d spread=%d\n", o->action,
 	       o->host ? o->host : "", o->port,
 	       o->name, o->dev ? o->dev : (o->check_dev ? o->check_dev : ""),
 	       o->unix_path ? o->unix_path : "", o->blksize, o->timeout,
@@ -223,8 +295,11 @@ static void dump_options(const struct opts *o)
 	       o->tlso.keyfile ? o->tlso.keyfile : "",
 	       o->tlso.hostname ? o->tlso.hostname : "",
 	       (unsigned long long)o->size_override, o->dead_timeout,
-	       o->reconnect_for, o->reconnect_delay_max);
+	       o->reconnect_for, o->reconnect_delay_max, o->nfailover,
+	       o->nfailover ? "," : "", o->nfailover ? o->fo_host[o->nfailover - 1] : "",
+	       o->shared_storage, o->spread);
 }
+#endif
 
 static int parse_args(struct opts *o, int argc, char **argv)
 {
@@ -321,6 +396,12 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		case 'K': o->tls = true; o->tlso.keyfile = optarg; break;
 		case OPT_PIN: o->tls = true; o->tlso.pin = optarg; break;
 		case OPT_NO_KTLS: o->no_ktls = true; break;
+		case OPT_FAILOVER:
+			if (opts_failover(o, optarg))
+				return EXIT_USAGE;
+			break;
+		case OPT_SHARED: o->shared_storage = true; break;
+		case OPT_SPREAD: o->spread = true; break;
 		case 'V':
 			fmt_print(1, "nbdc %s (tls: %s)\n", NBDC_VERSION,
 			       tls_available ? "bearssl" : "none");
@@ -361,6 +442,9 @@ static int check_opts(const struct opts *o)
 	if (!o->unix_path && number(o->port, 1, 65535) < 0)
 		return usage_error("bad port '%s': expected a number from 1 to "
 				   "65535", o->port);
+	if (o->nfailover && o->unix_path)
+		return usage_error("%s", "--failover names TCP servers; it does "
+				   "not go with --unix");
 	if (!o->tls)
 		return EXIT_OK;
 	/* An empty identity would check nothing: refuse it, wherever from. */
@@ -489,10 +573,6 @@ int main(int argc, char **argv)
 	if (code)
 		return code;
 	persist_defaults(&o);
-	if (o.dump) {
-		dump_options(&o);
-		return EXIT_OK;
-	}
 	if (o.systemd_mark)
 		systemd_mark(argv);
 	if (o.action == ACT_CMDLINE &&
@@ -500,6 +580,12 @@ int main(int argc, char **argv)
 	     (code = from_cmdline(&o, boot))))
 		return boot ? code : EXIT_SYSTEM;
 	persist_defaults(&o); /* NBDOPTS may have said -p */
+#ifdef NBDC_TEST_HOOKS
+	if (o.dump) {
+		dump_options(&o);
+		return EXIT_OK;
+	}
+#endif
 	if (o.action <= ACT_INFO && (code = check_opts(&o)))
 		return code;
 	if (o.action == ACT_CHECK)
@@ -520,6 +606,13 @@ int main(int argc, char **argv)
 	if (o.action == ACT_INFO &&
 	    !(sess.cfg.texts = map_zeroed(sizeof *sess.cfg.texts)))
 		return EXIT_SYSTEM;
+	sess.nsrv = 1 + o.nfailover;
+	for (int i = 0; i < o.nfailover; i++)
+		sess.srv[i + 1] = (struct server){ .host = o.fo_host[i],
+			.port = o.fo_port[i] ? o.fo_port[i] : o.port };
+	if (o.spread)
+		sess.first = spread_index(sess.nsrv);
+	sess.srv[0] = (struct server){ .host = o.host, .port = o.port };
 	session_name(&sess);
 	if (o.tls) {
 		o.tlso.host = o.unix_path ? NULL : o.host;
@@ -548,6 +641,13 @@ int main(int argc, char **argv)
 			print_info(&o, session_result());
 		close(sock);
 		return EXIT_OK;
+	}
+	if (o.nfailover && !o.readonly && !o.shared_storage &&
+	    !(session_result()->flags & NBD_FLAG_READ_ONLY)) {
+		msg("--failover with a writable export needs --shared-storage "
+		    "(one store behind every server) or -R");
+		close(sock);
+		return EXIT_USAGE;
 	}
 	const char *dev = o.dev;
 	code = attach_export(&o, &sess, sock, &dev);

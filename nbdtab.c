@@ -32,6 +32,8 @@ static bool nbdtab_flag(struct opts *o, const char *item)
 		{ "readonly", offsetof(struct opts, readonly) },
 		{ "nonetlink", offsetof(struct opts, nonetlink) },
 		{ "systemd_mark", offsetof(struct opts, systemd_mark) },
+		{ "shared_storage", offsetof(struct opts, shared_storage) },
+		{ "spread", offsetof(struct opts, spread) },
 	};
 	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
 		if (!strcmp(item, flags[i].name)) {
@@ -76,6 +78,8 @@ static bool nbdtab_option(struct opts *o, char *item)
 		o->tls = true, o->tlso.cafile = val;
 	else if (!strcmp(item, "tlshostname") && *val)
 		o->tls = true, o->tlso.hostname = val;
+	else if (!strcmp(item, "failover"))
+		return !opts_failover(o, val);
 	else
 		return false;
 	return true;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "bootargs.h"
+#include "session.h"
 #include "tls.h"
 
 #define DEFAULT_PORT "10809"
@@ -40,7 +41,16 @@ struct opts {
 	uint64_t size_override;
 	const char *cmdline_file;
 	struct tls_options tlso;
+	/* --failover HOST[:PORT]: more servers with the same export */
+	const char *fo_host[SESSION_MAX_SERVERS - 1], *fo_port[SESSION_MAX_SERVERS - 1];
+	int nfailover;
+	bool shared_storage;          /* every server serves one backing store */
+	bool spread;                  /* start from a server chosen by identity */
 };
+
+/* One more --failover server, "HOST", "HOST:PORT" or "[V6]:PORT" (its
+ * port defaults to the primary's).  An exit code, the cause printed. */
+int opts_failover(struct opts *o, const char *spec);
 
 /* A whole decimal number in [min, max], or -1. */
 long long number(const char *s, long long min, long long max);

@@ -76,16 +76,17 @@ static bool literal(const char *host, uint16_t port, struct resolved *out)
 {
 	uint8_t a[16];
 	char h[HOST_NAME_MAX_LEN + 1];
-	if (inet_pton(AF_INET, host, a) == 1) {
-		add_addr(out, AF_INET, a, port, 0);
-		return true;
-	}
 	size_t n = strcspn(host, "%");
 	if (n >= sizeof h)
 		return false;
 	memcpy(h, host, n);
 	h[n] = 0;
-	if (inet_pton(AF_INET6, h, a) != 1)
+	int k = text_ip(h, a);
+	if (k == 4 && !host[n]) {
+		add_addr(out, AF_INET, a, port, 0);
+		return true;
+	}
+	if (k != 16)
 		return false;
 	uint32_t scope = 0;
 	if (host[n]) {

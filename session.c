@@ -25,12 +25,13 @@ const struct nego_result *session_result(void)
 
 void session_name(struct session *s)
 {
+	const struct server *v = &s->srv[s->cur];
 	if (s->unix_path)
 		fmt_snprintf(s->peer, sizeof s->peer, "%s", s->unix_path);
-	else if (strchr(s->host, ':'))
-		fmt_snprintf(s->peer, sizeof s->peer, "[%s]:%s", s->host, s->port);
+	else if (strchr(v->host, ':'))
+		fmt_snprintf(s->peer, sizeof s->peer, "[%s]:%s", v->host, v->port);
 	else
-		fmt_snprintf(s->peer, sizeof s->peer, "%s:%s", s->host, s->port);
+		fmt_snprintf(s->peer, sizeof s->peer, "%s:%s", v->host, v->port);
 }
 
 /* After a TLS handshake for an attach: let the kernel do TLS on the
@@ -62,7 +63,7 @@ static int attempt(struct session *s, int64_t deadline, int *sock)
 	for (bool try_ktls = s->ktls;; try_ktls = false) {
 		int code;
 		nego_init(&engine, &s->cfg);
-		*sock = net_connect_target(&s->target, deadline, &code);
+		*sock = net_connect_target(&s->srv[s->cur].target, deadline, &code);
 		if (*sock < 0)
 			return code;
 		code = net_handshake(&engine, *sock, deadline, s->peer);
@@ -75,24 +76,50 @@ static int attempt(struct session *s, int64_t deadline, int *sock)
 	}
 }
 
+/* Server i: resolved (every time: at boot, DNS may come up late) and
+ * negotiated with, under one deadline. */
+static int try_server(struct session *s, int i, int *sock)
+{
+	int code;
+	struct server *v = &s->srv[i];
+	int64_t deadline = now_ms() + (int64_t)s->connect_timeout * 1000;
+	s->cur = i;
+	session_name(s);
+	v->resolved = net_resolve(v->host, v->port, s->unix_path, deadline,
+				  &v->target, &code) == 0;
+	return v->resolved ? attempt(s, deadline, sock) : code;
+}
+
 int session_connect(struct session *s, int *sock)
 {
 	int64_t give_up = now_ms() + (int64_t)s->retry_for * 1000;
 	unsigned delay = 1;
+	if (s->nsrv < 1)
+		s->nsrv = 1;
+	s->srv[0].host = s->host;
+	s->srv[0].port = s->port;
 	for (int n = 1;; n++) {
-		int code;
-		/* One deadline from the first DNS question to the end of the
-		 * handshake.  Resolve every time: at boot, DNS may come up late. */
-		int64_t deadline = now_ms() + (int64_t)s->connect_timeout * 1000;
-		if (net_resolve(s->host, s->port, s->unix_path, deadline,
-				&s->target, &code) == 0 &&
-		    (code = attempt(s, deadline, sock)) == EXIT_OK)
-			return EXIT_OK;
-		if ((code != EXIT_CONNECT && code != EXIT_TIMEOUT) ||
-		    now_ms() + (int64_t)delay * 1000 > give_up)
+		int code = EXIT_CONNECT;
+		bool again = false;
+		for (int k = 0; k < s->nsrv; k++) {
+			int i = (s->first + k) % s->nsrv;
+			if ((code = try_server(s, i, sock)) == EXIT_OK) {
+				for (int j = 0; j < s->nsrv; j++) /* for the reconnects */
+					if (!s->srv[j].resolved)
+						s->srv[j].resolved = net_resolve(
+							s->srv[j].host, s->srv[j].port, NULL,
+							now_ms() + (int64_t)s->connect_timeout * 1000,
+							&s->srv[j].target, &code) == 0;
+				s->cur = i;
+				session_name(s);
+				return EXIT_OK;
+			}
+			again |= code == EXIT_CONNECT || code == EXIT_TIMEOUT;
+		}
+		if (!again || now_ms() + (int64_t)delay * 1000 > give_up)
 			return code;
 		msg("%s: attempt %d failed; retrying in %u s (for up to %u s)",
-		    s->peer, n, delay, s->retry_for);
+		    s->nsrv > 1 ? "every server" : s->peer, n, delay, s->retry_for);
 		sleep(delay);
 		delay = delay * 2 > 8 ? 8 : delay * 2;
 	}
@@ -100,5 +127,16 @@ int session_connect(struct session *s, int *sock)
 
 int session_reconnect(struct session *s, int64_t deadline, int *sock)
 {
+	return attempt(s, deadline, sock);
+}
+
+int session_failover(struct session *s, int64_t deadline, int *sock)
+{
+	int i = s->cur;
+	do
+		i = (i + 1) % s->nsrv;
+	while (!s->srv[i].resolved && i != s->cur);
+	s->cur = i;
+	session_name(s);
 	return attempt(s, deadline, sock);
 }

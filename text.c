@@ -194,3 +194,68 @@ const char *text_errno(int err)
 		d[n] = (char)('0' + v % 10), v /= 10;
 	return other;
 }
+
+static int hexval(int c)
+{
+	c |= c >= 'A' ? 32 : 0;
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static bool ip4(const char *s, uint8_t *out)
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned v = 0, d = 0;
+		bool zero = *s == '0'; /* no leading zeros: 010 is not octal here */
+		while (d < 3 && *s >= '0' && *s <= '9')
+			v = v * 10 + (unsigned)(*s++ - '0'), d++;
+		if (!d || (zero && d > 1) || v > 255 || *s != (i < 3 ? '.' : 0))
+			return false;
+		out[i] = (uint8_t)v;
+		s += i < 3;
+	}
+	return true;
+}
+
+int text_ip(const char *s, uint8_t out[16])
+{
+	uint16_t g[8];
+	int n = 0, gap = -1;
+	if (ip4(s, out))
+		return 4;
+	if (s[0] == ':' && s[1] == ':')
+		gap = 0, s += 2;
+	while (*s) {
+		if (n < 7 && !strchr(s, ':') && strchr(s, '.')) { /* a.b.c.d tail */
+			uint8_t v4[4];
+			if (!ip4(s, v4))
+				return 0;
+			g[n++] = (uint16_t)(v4[0] << 8 | v4[1]);
+			g[n++] = (uint16_t)(v4[2] << 8 | v4[3]);
+			break;
+		}
+		unsigned v = 0, d = 0;
+		while (d < 4 && hexval(*s) >= 0)
+			v = v * 16 + (unsigned)hexval(*s++), d++;
+		if (!d || n == 8)
+			return 0;
+		g[n++] = (uint16_t)v;
+		if (!*s)
+			break;
+		if (*s++ != ':' || !*s)
+			return 0;
+		if (*s == ':') {
+			if (gap >= 0)
+				return 0;
+			gap = n, s++;
+		}
+	}
+	if (gap < 0 ? n != 8 : n == 8)
+		return 0;
+	memset(out, 0, 16);
+	for (int i = 0; i < n; i++) {
+		size_t at = (size_t)(gap >= 0 && i >= gap ? 8 - n + i : i) * 2;
+		out[at] = (uint8_t)(g[i] >> 8);
+		out[at + 1] = (uint8_t)g[i];
+	}
+	return 16;
+}

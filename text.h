@@ -37,6 +37,10 @@ const char *text_find(const char *hay, const char *needle);
  * whole.  size must be at least 18.  Returns the length written. */
 size_t text_abbrev(char *dst, size_t size, const char *src);
 
+/* An IPv4 (a.b.c.d) or IPv6 literal (RFC 4291 text, "::" and a dotted
+ * tail included; no zone): 4 or 16 with its bytes in 'out', else 0. */
+int text_ip(const char *s, uint8_t out[16]);
+
 /* What errno 'err' means ("Connection refused"); "errno N" for the rare
  * ones nbdc has no words for. */
 const char *text_errno(int err);

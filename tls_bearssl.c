@@ -215,10 +215,8 @@ static int choose_identity(const struct tls_options *o)
 		w->pin_only = !o->cafile;
 	}
 	const char *name = o->hostname ? o->hostname : o->host;
-	if (!o->hostname && o->host && inet_pton(AF_INET, o->host, w->ip) == 1)
-		w->iplen = 4;
-	else if (!o->hostname && o->host && inet_pton(AF_INET6, o->host, w->ip) == 1)
-		w->iplen = 16;
+	if (!o->hostname && o->host)
+		w->iplen = text_ip(o->host, w->ip);
 	/* BearSSL skips the name check for an empty name: never give it one.
 	 * Without a name (a Unix socket, no -H) only --pin can say who the
 	 * server is. */

@@ -5,7 +5,8 @@
 cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
 SUITE=compat
-NBDC=${NBDC:-./nbdc}
+# --dump-options is compiled into the test builds only (build/nbdc-asan)
+NBDC=${NBDC:-build/nbdc-asan}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 same() { # "NBD-CLIENT ARGS" "NBDC ARGS"

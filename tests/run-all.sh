@@ -19,6 +19,8 @@ run_suite resolve-unit ./build/test_resolve
 run_suite resolver bash tests/resolve.sh
 run_suite resolver-asan env NBDC="$PWD/build/nbdc-asan" bash tests/resolve.sh
 run_suite servers bash tests/servers.sh
+run_suite failover bash tests/failover.sh
+run_suite failover-asan env NBDC=build/nbdc-asan bash tests/failover.sh
 run_suite servers-asan env NBDC=build/nbdc-asan bash tests/servers.sh
 run_suite fuzz sh tests/fuzz/run.sh
 run_suite vm-attach bash tests/vm_attach.sh

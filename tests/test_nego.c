@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
@@ -481,6 +482,30 @@ TEST(test_text_errno)
 	}
 }
 
+/* Our address literals against the C library's inet_pton. */
+TEST(test_text_ip)
+{
+	static const char *const cases[] = {
+		"1.2.3.4", "255.255.255.255", "0.0.0.0", "256.1.1.1", "1.2.3",
+		"1.2.3.4.5", "1..2.3", "01.2.3.4", "1.2.3.4 ", "", "a.b.c.d",
+		"::", "::1", "1::", "1::2", "fe80::1", "2001:db8::8a2e:370:7334",
+		"1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8",
+		"1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7:8::", ":::", "1:::2", "1::2::3",
+		":1", "1:", "12345::", "::ffff:1.2.3.4", "::1.2.3.4", "1:2:3:4:5:6:1.2.3.4",
+		"1:2:3:4:5:6:7:1.2.3.4", "::ffff:1.2.3", "::ffff:256.1.1.1", "g::1",
+		"FE80::ABCD", "[::1]", "::1%eth0", "1.2.3.4:80", "host.example",
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		uint8_t a[16], b[16];
+		int k = text_ip(cases[i], a);
+		int want = inet_pton(AF_INET, cases[i], b) == 1 ? 4 :
+			   inet_pton(AF_INET6, cases[i], b) == 1 ? 16 : 0;
+		if (k != want || (k && memcmp(a, b, (size_t)k) != 0))
+			fprintf(stderr, "  '%s': %d, inet_pton says %d\n", cases[i], k, want);
+		CHECK(k == want && (!k || memcmp(a, b, (size_t)k) == 0));
+	}
+}
+
 TEST(test_list)
 {
 	struct buf s = { 0 }, want = { 0 };
@@ -719,6 +744,7 @@ int main(void)
 	RUN(test_block_size_rules);
 	RUN(test_text_escape);
 	RUN(test_text_errno);
+	RUN(test_text_ip);
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -54,6 +54,13 @@ grep -q "^NBDROOT-MOUNT /dev/nbd0 / ext4 ro,noatime" "$T/dracut-fstype-flags.log
 	ok "dracut-fstype-flags: the FSTYPE and ROOTFLAGS fields reach the mount" ||
 	{ not_ok "dracut-fstype-flags: ROOTFLAGS not applied"; grep NBDROOT-MOUNT "$T/dracut-fstype-flags.log"; }
 expect_root dracut-netroot "netroot=nbd:$H:$P_NAMED/root:ext4" /dev/nbd0
+# failover: the primary is down at boot; the root comes from the second
+P_DOWN=$(free_port)
+expect_root failover-primary-down "root=nbd:$H:$P_DOWN/root:ext4:ro:failover=$H:$P_PLAIN" /dev/nbd0
+grep -q "cannot connect to $H port $P_DOWN" "$T/failover-primary-down.log" &&
+	grep -q "attached $H:$P_PLAIN" "$T/failover-primary-down.log" &&
+	ok "failover-primary-down: the down primary named, attached from the second" ||
+	{ not_ok "failover-primary-down: the messages"; grep nbdc "$T/failover-primary-down.log"; }
 expect_root dracut-tls "root=nbd:$H:$P_TLS/root:ext4:ro:tls,cacert=/etc/nbdc/ca.pem,timeout=30" /dev/nbd0
 expect_root dracut-netroot-tls "netroot=nbd:$H:$P_TLS/root:ext4::tls,cacert=/etc/nbdc/ca.pem" /dev/nbd0
 expect_root debian-port-export "nbdroot=$H:$P_NAMED/root root=/dev/nbd0" /dev/nbd0

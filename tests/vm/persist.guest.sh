@@ -224,6 +224,29 @@ t "SIGPIPE: and attached again" [ "$(cat /sys/block/nbd10/pid 2>/dev/null)" = "$
 wait $holder; rc=$?
 t "SIGPIPE: -d ends it with 0, not a signal" [ $rc = 0 ]
 
+# ---- --failover: two read-only servers (nbdkit, qemu-nbd) of one image;
+# the active one is killed during a 32 MiB direct read ----
+ctl start fo1; ctl start fo2
+/nbdc -p -R -t 5 -N fo --failover "$H:$P_FO2" $H "$P_FO1" /dev/nbd8 2>/tmp/fo.log; rc=$?
+t "failover: read-only attach with a second server" [ $rc = 0 ]
+t "failover: the backend identifier names no server" grep -qx "failover/fo" /sys/block/nbd8/backend
+dmesg -c >/dev/null
+(dd if=/dev/nbd8 bs=1M count=32 iflag=direct 2>/tmp/fo.err | sha256sum | cut -d' ' -f1 >/tmp/fo.sum) &
+rd=$!
+sleep 0.3; a=$(cs); ctl kill fo1
+wait $rd; b=$(cs)
+t "failover: the read completes across the switch and the checksum matches" [ "$(cat /tmp/fo.sum)" = "$W32" ]
+t "failover: the kernel logged no I/O error" eval '! dmesg | grep -q "I/O error"'
+t "failover: the supervisor moved to the other server" grep -q "reconnected to $H:$P_FO2" /tmp/fo.log
+echo "VMINFO failover: server killed -> 32 MiB read done in $((b - a))0 ms; $(grep -o 'reconnected to.*' /tmp/fo.log | head -n 1)"
+/nbdc -d /dev/nbd8 >/dev/null 2>&1
+/nbdc --failover "$H:$P_FO2" $H "$P_MEM" /dev/nbd9 2>/tmp/fw.log; rc=$?
+t "failover: a writable export without --shared-storage is refused (exit 1)" \
+	eval "[ $rc = 1 ] && grep -q 'needs --shared-storage' /tmp/fw.log && [ ! -e /sys/block/nbd9/pid ]"
+/nbdc --shared-storage --failover "$H:$P_FO2" $H "$P_MEM" /dev/nbd9 2>/tmp/fw.log; rc=$?
+t "failover: with --shared-storage it attaches" [ $rc = 0 ]
+/nbdc -d /dev/nbd9 >/dev/null 2>&1
+
 # ---- detached, with a log daemon running: messages go to /dev/log ----
 syslogd -n -O /tmp/syslog.log & slp=$!
 i=0; while [ ! -S /dev/log ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done
