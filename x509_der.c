@@ -203,12 +203,16 @@ static int spki_key(struct der spki, struct x509_pubkey *k)
 
 /* ---- trust anchors ------------------------------------------------------------ */
 
-/* In the extensions [3], is there basicConstraints with cA TRUE? */
+/* In the extensions [3], does basicConstraints say cA TRUE?  As BearSSL's
+ * decoder reads it (the anchor must be what BearSSL would make of the
+ * certificate): each basicConstraints whose SEQUENCE starts with a
+ * BOOLEAN sets the answer, so with (invalid) duplicates the last wins. */
 static bool exts_say_ca(struct der tbs)
 {
 	static const uint8_t bc_oid[] = { 0x55, 0x1d, 0x13 };
 	struct der exts, seq;
 	unsigned tag;
+	bool is_ca = false;
 	while (tbs.p < tbs.end) {
 		if (der_next(&tbs, &tag, &exts))
 			return false;
@@ -225,12 +229,12 @@ static bool exts_say_ca(struct der tbs)
 				return false;
 			if (tag != 0x04 || !der_is(&oid, bc_oid, sizeof bc_oid))
 				continue;
-			return !der_expect(&val, 0x30, &bc) && bc.p < bc.end &&
-			       !der_next(&bc, &tag, &ca) && tag == 0x01 &&
-			       ca.end - ca.p == 1 && *ca.p;
+			if (!der_expect(&val, 0x30, &bc) && bc.p < bc.end &&
+			    !der_next(&bc, &tag, &ca) && tag == 0x01)
+				is_ca = ca.end - ca.p == 1 && *ca.p;
 		}
 	}
-	return false;
+	return is_ca;
 }
 
 int x509_anchor(const uint8_t *cert, size_t len, struct x509_anchor *a)
