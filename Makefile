@@ -65,7 +65,7 @@ endif
 
 # Debian packages the build and the tests need.
 DEPS_BUILD := musl-tools
-DEPS_TEST  := nbdkit qemu-utils nbd-server qemu-system-x86 qemu-system-arm busybox-static debootstrap \
+DEPS_TEST  := nbdkit qemu-utils nbd-server qemu-system-x86 qemu-system-arm busybox-static debootstrap squashfs-tools \
               cpio python3 e2fsprogs openssl clang libclang-rt-14-dev cppcheck clang-tidy
 STAMP := build/.deps
 
@@ -83,12 +83,14 @@ $(NBDC_OUT): $(SRCS) $(HDRS) $(TLS_LIBS) | $(STAMP) $(XDEP)
 	$(CC_MUSL) $(CPPFLAGS) $(CFLAGS) $(CFLAGS_SIZE) $(WARN) $(TLS_CFLAGS) \
 		$(LDFLAGS_STATIC) -o $@ $(SRCS) $(TLS_LIBS)
 
-# The same binary, counting heap allocations (the pump must make none).
-# (with ARCH: build/ARCH/nbdc-alloc, for the VM suites on that machine)
+# The same binary, counting heap allocations (the pump must make none),
+# with the test hooks (--dump-options) compiled in.
+# (with ARCH: build/ARCH/nbdc-alloc, for the VM suites on that machine and
+# the compat suite under qemu-user)
 NBDC_ALLOC := $(if $(XARCH),build/$(XARCH)/nbdc-alloc,build/nbdc-alloc)
 alloc: $(NBDC_ALLOC)
 $(NBDC_ALLOC): $(SRCS) $(HDRS) $(TLS_LIBS) | $(STAMP) $(XDEP)
-	$(CC_MUSL) $(CPPFLAGS) $(CFLAGS) $(WARN) $(TLS_CFLAGS) -DNBDC_COUNT_ALLOC \
+	$(CC_MUSL) $(CPPFLAGS) $(CFLAGS) $(WARN) $(TLS_CFLAGS) -DNBDC_COUNT_ALLOC -DNBDC_TEST_HOOKS \
 		-static -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
 		-o $@ $(SRCS) $(TLS_LIBS)
 
@@ -221,8 +223,11 @@ install: nbdc
 	install -D -m 755 contrib/initramfs-tools/scripts/local-top/nbdc \
 		$(DESTDIR)/usr/share/initramfs-tools/scripts/local-top/nbdc
 	install -D -m 755 contrib/common/ktls-modules $(DESTDIR)/usr/share/nbdc/ktls-modules
+	install -D -m 755 contrib/common/nbdc-overlay $(DESTDIR)/usr/share/nbdc/nbdc-overlay
+	install -D -m 755 contrib/initramfs-tools/scripts/local-bottom/nbdc \
+		$(DESTDIR)/usr/share/initramfs-tools/scripts/local-bottom/nbdc
 	for f in module-setup.sh parse-nbdc.sh nbdroot.sh nbdc-generator.sh \
-		nbdc-shutdown.sh; do \
+		nbdc-shutdown.sh nbdc-overlay-hook.sh; do \
 		install -D -m 755 contrib/dracut/95nbdc/$$f \
 			$(DESTDIR)/usr/lib/dracut/modules.d/95nbdc/$$f || exit 1; done
 	install -D -m 755 contrib/systemd/nbdc.shutdown \

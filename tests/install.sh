@@ -15,6 +15,8 @@ for f in usr/sbin/nbdc usr/share/initramfs-tools/hooks/nbdc \
 	usr/lib/dracut/modules.d/95nbdc/nbdc-generator.sh \
 	usr/lib/dracut/modules.d/95nbdc/nbdc-shutdown.sh \
 	usr/share/nbdc/ktls-modules usr/lib/systemd/system-shutdown/nbdc.shutdown \
+	usr/share/nbdc/nbdc-overlay usr/share/initramfs-tools/scripts/local-bottom/nbdc \
+	usr/lib/dracut/modules.d/95nbdc/nbdc-overlay-hook.sh \
 	usr/share/nbdc/busybox-init usr/share/nbdc/udhcpc.script; do
 	if [ -x "$T/$f" ] && { [ "$f" = usr/sbin/nbdc ] || bash -n "$T/$f"; }; then
 		ok "$f installed"

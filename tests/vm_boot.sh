@@ -33,10 +33,11 @@ boot() {
 	return $r
 }
 # expect_root NAME "CMDLINE" DEVICE: booted, / is DEVICE, nbdc alive, I/O ok
+# (MOUNT: the root's line in /proc/mounts, default "DEVICE / ext4")
 expect_root() {
-	name=$1 cmdline=$2 dev=$3
+	name=$1 cmdline=$2 dev=$3 mnt=${4:-$3 / ext4}
 	if boot "$name" "$cmdline" &&
-	   grep -q "^NBDROOT-MOUNT $dev / ext4" "$T/$name.log" &&
+	   grep -q "^NBDROOT-MOUNT $mnt" "$T/$name.log" &&
 	   grep -q "^NBDROOT-READ this file lives on the NBD root" "$T/$name.log"; then
 		ok "$name: $cmdline"
 	else
@@ -54,6 +55,30 @@ grep -q "^NBDROOT-MOUNT /dev/nbd0 / ext4 ro,noatime" "$T/dracut-fstype-flags.log
 	ok "dracut-fstype-flags: the FSTYPE and ROOTFLAGS fields reach the mount" ||
 	{ not_ok "dracut-fstype-flags: ROOTFLAGS not applied"; grep NBDROOT-MOUNT "$T/dracut-fstype-flags.log"; }
 expect_root dracut-netroot "netroot=nbd:$H:$P_NAMED/root:ext4" /dev/nbd0
+# nbdc.overlay: one read-only image, the writes in RAM; ext4 and squashfs
+sum_before=$(sha256sum <"$T/root.img")
+mksquashfs "$T/root.img.d" "$T/root.sqfs" -noappend -quiet -comp xz >/dev/null 2>&1
+sq_before=$(sha256sum <"$T/root.sqfs")
+P_SQ=$(free_port)
+nbdkit -f -r -i 127.0.0.1 -p "$P_SQ" file "$T/root.sqfs" 2>>"$T/servers.log" & PIDS="$PIDS $!"
+wait_listen "$P_SQ" || not_ok "squashfs server did not start"
+expect_overlay() { # NAME "CMDLINE" FSTYPE PORT
+	expect_root "$1" "$2" /dev/nbd0 "overlay / overlay"
+	grep -q "^NBDROOT-WRITE ok: 1 lower, 1 overlay root" "$T/$name.log" &&
+		ok "$name: $3 image read-only under a tmpfs overlay; the guest wrote into / and read it back" ||
+		not_ok "$name: no write into the overlay root"
+	grep -q "^NBDROOT-RUN server=$H:$4/root" "$T/$name.log" &&
+		grep -q "^NBDROOT-RUN overlay=tmpfs" "$T/$name.log" &&
+		grep -q "^NBDROOT-RUN device=/dev/nbd0" "$T/$name.log" &&
+		ok "$name: /run/nbdc/root names the device, the server and the overlay" ||
+		{ not_ok "$name: /run/nbdc/root"; grep NBDROOT-RUN "$T/$name.log"; }
+}
+expect_overlay overlay-ext4 "root=nbd:$H:$P_PLAIN/root:ext4 nbdc.overlay=tmpfs:32m" ext4 "$P_PLAIN"
+expect_overlay overlay-squashfs "root=nbd:$H:$P_SQ/root:squashfs nbdc.overlay=tmpfs" squashfs "$P_SQ"
+[ "$(sha256sum <"$T/root.img")" = "$sum_before" ] && [ "$(sha256sum <"$T/root.sqfs")" = "$sq_before" ] &&
+	ok "overlay: both images unchanged on the host (checksums)" ||
+	not_ok "overlay: an image changed on the host"
+
 # failover: the primary is down at boot; the root comes from the second
 P_DOWN=$(free_port)
 expect_root failover-primary-down "root=nbd:$H:$P_DOWN/root:ext4:ro:failover=$H:$P_PLAIN" /dev/nbd0

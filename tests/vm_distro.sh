@@ -93,9 +93,11 @@ run() {
 	grep -q "NBDCTEST-MARKED [0-9]* @nbdc --cmdline" "$T/$name.log" &&
 		ok "$name: nbdc kept the root, '@nbdc' through switch_root" ||
 		{ not_ok "$name: no '@nbdc' process in the booted system"; grep MARKED "$T/$name.log"; }
-	grep -q "NBDCTEST-ROOT /dev/nbd0 ext4" "$T/$name.log" &&
-		ok "$name: / is /dev/nbd0, ext4: $(line "$name" ROOT | cut -d' ' -f2-)" ||
-		{ not_ok "$name: / is /dev/nbd0, ext4"; line "$name" ROOT; }
+	want="/dev/nbd0 ext4"
+	case "$cmdline" in *nbdc.overlay=*) want="overlay overlay" ;; esac
+	grep -q "NBDCTEST-ROOT $want" "$T/$name.log" &&
+		ok "$name: / is $want: $(line "$name" ROOT | cut -d' ' -f2-)" ||
+		{ not_ok "$name: / is $want"; line "$name" ROOT; }
 	if [ -n "$OFF" ] && [ "$OFF" -le 120 ]; then
 		ok "$name: poweroff completed in $OFF s"
 	else
@@ -178,6 +180,22 @@ sum=$(line it-restart WRITING | cut -d' ' -f2)
 	not_ok "it-restart: the written file differs on the host"
 expect_disc it-restart
 
+# nbdc.overlay: the image read-only, the writes in RAM; /run/nbdc/root
+expect_overlay() { # NAME IMAGE SUM-BEFORE
+	grep -q "NBDCTEST-OVERLAY written and read back" "$T/$1.log" &&
+		grep -q "NBDCTEST-RUNROOT overlay=tmpfs:256m" "$T/$1.log" &&
+		grep -q "NBDCTEST-RUNROOT server=$H:[0-9]*/root" "$T/$1.log" &&
+		grep -q "NBDCTEST-RUNROOT device=/dev/nbd0" "$T/$1.log" &&
+		ok "$1: wrote into / (RAM); /run/nbdc/root: $(grep -ao 'NBDCTEST-RUNROOT.*' "$T/$1.log" | cut -d' ' -f2 | tr '\n' ' ')" ||
+		{ not_ok "$1: overlay root"; grep -a "NBDCTEST-\(OVERLAY\|RUNROOT\)" "$T/$1.log"; }
+	[ "$(sha256sum <"$2")" = "$3" ] && ok "$1: the image is unchanged on the host" ||
+		not_ok "$1: the image changed on the host"
+}
+sum=$(sha256sum <"$I/root.img")
+run it-overlay "$I" "$I/initrd" \
+	"ip=dhcp nbdroot=$H:@PORT@/root root=/dev/nbd0 nbdc.overlay=tmpfs:256m nbdctest=overlay,poweroff"
+expect_overlay it-overlay "$I/root.img" "$sum"
+
 D=$T/dracut
 run dracut-plain "$D" "$D/initrd" "ip=dhcp root=nbd:$H:@PORT@/root:ext4 rw nbdctest=poweroff"
 expect_disc dracut-plain
@@ -186,6 +204,10 @@ run dracut-tls "$D" "$D/initrd" \
 expect_ktls dracut-tls
 expect_no_recovery dracut-tls
 expect_disc dracut-tls
+sum=$(sha256sum <"$D/root.img")
+run dracut-overlay "$D" "$D/initrd" \
+	"ip=dhcp root=nbd:$H:@PORT@/root:ext4 nbdc.overlay=tmpfs:256m nbdctest=overlay,poweroff"
+expect_overlay dracut-overlay "$D/root.img" "$sum"
 run dracut-nosd "$D" "$D/initrd-nosd" "ip=dhcp root=nbd:$H:@PORT@/root:ext4:rw nbdctest=poweroff"
 expect_disc dracut-nosd
 finish

@@ -14,6 +14,7 @@ else
 	K=build/vm/kernel meta=linux-image-cloud-amd64 suffix=
 fi
 [ -f "$K/vmlinuz" ] && [ -f "$K/modules/nbd.ko" ] && [ -f "$K/modules/gcm.ko" ] && [ -f "$K/modules/aes_ti.ko" ] &&
+	[ -f "$K/modules/overlay.ko" ] &&
 	{ [ "$arch" = x86_64 ] || [ -f "$K/modules/ext4.ko" ]; } &&
 	{ [ "$arch" = x86_64 ] || [ -x "$K/busybox" ]; } && exit 0
 mkdir -p "$K/deb" "$K/modules"
@@ -32,7 +33,7 @@ KTLS_MODULES=$(sh "$top/contrib/common/ktls-modules" x/lib/modules/*)
 cp x/boot/vmlinuz-* ../vmlinuz
 for m in virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev \
 	virtio_pci failover net_failover virtio_net nbd $KTLS_MODULES \
-	crc16 crc32c_generic mbcache jbd2 ext4; do
+	crc16 crc32c_generic mbcache jbd2 ext4 overlay squashfs; do
 	f=$(find x/lib/modules -name "$m.ko" | head -n 1)
 	[ -n "$f" ] && cp "$f" ../modules/
 done

@@ -9,7 +9,7 @@
 netroot_rootfs() {
 	img=$1 dir=$1.d
 	rm -rf "$dir"
-	mkdir -p "$dir/bin" "$dir/sbin" "$dir/etc" "$dir/proc" "$dir/sys" "$dir/dev" "$dir/tmp"
+	mkdir -p "$dir/bin" "$dir/sbin" "$dir/etc" "$dir/proc" "$dir/sys" "$dir/dev" "$dir/tmp" "$dir/run"
 	# VM_ARCH: that architecture's busybox (tests/vm/kernel.sh fetched it)
 	bb=/bin/busybox
 	[ "${VM_ARCH:-x86_64}" != x86_64 ] && bb=build/vm/kernel-$VM_ARCH/busybox
@@ -36,6 +36,11 @@ for p in /proc/[0-9]*; do
 	c=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)
 	case "$c" in @*) echo "NBDC-ALIVE pid ${p#/proc/}: $c" ;; esac
 done
+sed 's/^/NBDROOT-RUN /' /run/nbdc/root 2>/dev/null
+# With nbdc.overlay the root is writable, in RAM
+if echo "written by $$" >/overlay-test 2>/dev/null && grep -q "written by $$" /overlay-test; then
+	echo "NBDROOT-WRITE ok: $(grep -c ' /run/nbdc/lower ' /proc/mounts) lower, $(grep -c '^overlay / overlay' /proc/mounts) overlay root"
+fi
 echo "NBDROOT-OK: booted from NBD"
 poweroff -f
 INIT

@@ -12,7 +12,7 @@ depends() {
 installkernel() {
 	# nbd, and kernel TLS with its ciphers as this kernel names them; not
 	# filtered by host-only (none of them is loaded while building).
-	hostonly='' instmods nbd $(/usr/share/nbdc/ktls-modules "$srcmods")
+	hostonly='' instmods nbd overlay squashfs $(/usr/share/nbdc/ktls-modules "$srcmods")
 }
 install() {
 	inst_multiple nbdc udevadm tr
@@ -25,6 +25,9 @@ install() {
 	# At shutdown, back in the initramfs (dracut's shutdown module):
 	# disconnect, so the server sees NBD_CMD_DISC.
 	inst_hook shutdown 50 "$moddir/nbdc-shutdown.sh"
+	# nbdc.overlay=tmpfs[:SIZE]: the root becomes an overlay before pivot
+	inst_script /usr/share/nbdc/nbdc-overlay /usr/share/nbdc/nbdc-overlay
+	inst_hook pre-pivot 50 "$moddir/nbdc-overlay-hook.sh"
 	dracut_need_initqueue
 	# CA, certificate and key files listed in /etc/nbdc/initramfs.conf
 	if [ -r /etc/nbdc/initramfs.conf ]; then

@@ -11,7 +11,10 @@ modprobe tls 2>/dev/null
 # nbdc reads the command line, with NETROOT (it may have come from DHCP)
 mkdir -p /run/nbdc
 printf '%s netroot=%s\n' "$(cat /proc/cmdline)" "$2" >/run/nbdc/cmdline
-if ! out=$(/usr/sbin/nbdc --cmdline /run/nbdc/cmdline -m); then
+# nbdc.overlay: the device read-only (the pre-pivot hook adds the overlay)
+ro=""
+getarg nbdc.overlay= >/dev/null && ro=-R
+if ! out=$(/usr/sbin/nbdc --cmdline /run/nbdc/cmdline -m $ro); then
 	warn "nbdc could not attach the NBD root (see the messages above)"
 	exit 1
 fi
@@ -20,7 +23,8 @@ set -- $out
 set +f
 dev=$1 fstype=${2:-auto} flags=${3:-$(getarg rootflags=)}
 getarg ro && flags=${flags:+$flags,}ro
-getarg rw && flags=${flags:+$flags,}rw
+getarg rw && [ -z "$ro" ] && flags=${flags:+$flags,}rw
+[ -n "$ro" ] && flags=${flags:+$flags,}ro
 # /dev/root for the mount: a udev symlink, so systemd sees the device
 echo "KERNEL==\"${dev#/dev/}\", SYMLINK+=\"root\"" >/etc/udev/rules.d/99-nbdc-root.rules
 udevadm control --reload
@@ -40,6 +44,11 @@ else
 	} >/run/systemd/system/sysroot.mount.d/nbdc.conf
 	systemctl --no-block daemon-reload
 fi
-echo "$dev" >/run/nbdc/root
+disk=${dev#/dev/}
+{
+	echo "device=$dev"
+	echo "server=$(cat "/sys/block/${disk%p[0-9]*}/backend" 2>/dev/null)"
+	echo "overlay="
+} >/run/nbdc/root
 need_shutdown
 exit 0
