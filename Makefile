@@ -146,22 +146,22 @@ build/test_resolve: tests/test_resolve.c resolve.c resolve.h status.c text.c fmt
 build/test_size: tests/test_size.c kernel.h ktls.h | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(WARN) -I. -o $@ tests/test_size.c
 
-build/test_x509: tests/test_x509.c x509_der.c x509_der.h fmt.c fmt.h | $(STAMP)
-	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_x509.c x509_der.c fmt.c
+build/test_x509: tests/test_x509.c x509_der.c x509_der.h text.c fmt.c fmt.h | $(STAMP)
+	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_x509.c x509_der.c text.c fmt.c
 
 # Our PEM and DER decoders against BearSSL's (with BearSSL, so clang).
-build/test_pem: tests/test_pem.c tests/pem_diff.h x509_der.c x509_der.h $(TLS_LIBS) | $(STAMP)
+build/test_pem: tests/test_pem.c tests/pem_diff.h x509_der.c x509_der.h text.c $(TLS_LIBS) | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
-		$(WARN) -I. $(TLS_CFLAGS) -o $@ tests/test_pem.c x509_der.c $(TLS_LIBS)
+		$(WARN) -I. $(TLS_CFLAGS) -o $@ tests/test_pem.c x509_der.c text.c $(TLS_LIBS)
 
 # libFuzzer: arbitrary server byte streams into the handshake engine.
 FUZZ_SECONDS ?= 60
 build/fuzz_nego: tests/fuzz/fuzz_nego.c nego.c nego.h nbd_proto.h text.c text.h fmt.c fmt.h | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_nego.c nego.c text.c fmt.c
-build/fuzz_x509: tests/fuzz/fuzz_x509.c x509_der.c x509_der.h fmt.c fmt.h | $(STAMP)
+build/fuzz_x509: tests/fuzz/fuzz_x509.c x509_der.c x509_der.h text.c fmt.c fmt.h | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_x509.c x509_der.c fmt.c
+		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_x509.c x509_der.c text.c fmt.c
 build/fuzz_bootargs: tests/fuzz/fuzz_bootargs.c bootargs.c bootargs.h fmt.c fmt.h | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_bootargs.c bootargs.c fmt.c
@@ -182,10 +182,10 @@ build/fuzz_dns: tests/fuzz/fuzz_dns.c resolve.c resolve.h status.c text.c fmt.c 
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_dns.c \
 		resolve.c status.c text.c fmt.c
-build/fuzz_der: tests/fuzz/fuzz_der.c tests/pem_diff.h x509_der.c x509_der.h $(TLS_LIBS) | $(STAMP)
+build/fuzz_der: tests/fuzz/fuzz_der.c tests/pem_diff.h x509_der.c x509_der.h text.c $(TLS_LIBS) | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN) -I. $(TLS_CFLAGS) -o $@ \
-		tests/fuzz/fuzz_der.c x509_der.c $(TLS_LIBS)
+		tests/fuzz/fuzz_der.c x509_der.c text.c $(TLS_LIBS)
 FUZZERS := build/fuzz_nego build/fuzz_x509 build/fuzz_bootargs build/fuzz_pem \
 	   build/fuzz_tls build/fuzz_dns build/fuzz_der
 fuzz: $(FUZZERS)

@@ -59,13 +59,6 @@ static bool holds_device(pid_t pid, const struct stat *dev, const struct stat *s
 	return dir_each(h.dir, holds_fd, &h) == 1;
 }
 
-/* A disconnect is coming: an nbdc that keeps this device (the ioctl
- * holder with -p, or the netlink supervisor) must not take it for a lost
- * server, nor undo it with a reconnect.  Only our own binary, and only
- * one holding this very device, is told (SIGUSR2, which it holds
- * blocked; "our own" by program name, since the copy that disconnects at
- * shutdown is not the initramfs' copy that attached): the pid /sys shows may belong to an attacher long gone, and a
- * later process may have its number. */
 /* The file name of process 'who''s program ("self" or a pid), without
  * its directory or a " (deleted)" mark: the copy in an initramfs that
  * switch_root emptied is still "nbdc".  "" when unreadable. */
@@ -83,6 +76,13 @@ static const char *exe_name(const char *who, char *buf, size_t size)
 	return slash ? slash + 1 : buf;
 }
 
+/* A disconnect is coming: an nbdc that keeps this device (the ioctl
+ * holder with -p, or the netlink supervisor) must not take it for a lost
+ * server, nor undo it with a reconnect.  Only our own binary ("our own" by
+ * program name, since the copy that disconnects at shutdown is not the
+ * initramfs' copy that attached), and only one holding this very device,
+ * is told (SIGUSR2, which it holds blocked): the pid /sys shows may belong
+ * to an attacher long gone, and a later process may have its number. */
 static void tell_holder(pid_t pid, const char *dev, const char *pidpath)
 {
 	char mine[512], theirs[512], who[16];

@@ -597,8 +597,7 @@ int main(int argc, char **argv)
 		[ACT_ATTACH] = NEGO_ATTACH, [ACT_LIST] = NEGO_LIST,
 		[ACT_INFO] = NEGO_INFO };
 	sess = (struct session){
-		.host = o.host, .port = o.port, .unix_path = o.unix_path,
-		.connect_timeout = o.connect_timeout, .retry_for = o.retry_for,
+		.unix_path = o.unix_path, .connect_timeout = o.connect_timeout, .retry_for = o.retry_for,
 		.ktls = !o.no_ktls,
 		.cfg = { .mode = modes[o.action], .name = o.name, .tls = o.tls,
 			 .no_optgo = o.no_optgo, .on_export = print_export },
@@ -606,13 +605,13 @@ int main(int argc, char **argv)
 	if (o.action == ACT_INFO &&
 	    !(sess.cfg.texts = map_zeroed(sizeof *sess.cfg.texts)))
 		return EXIT_SYSTEM;
-	sess.nsrv = 1 + o.nfailover;
+	sess.srv[0] = (struct server){ .host = o.host, .port = o.port };
 	for (int i = 0; i < o.nfailover; i++)
 		sess.srv[i + 1] = (struct server){ .host = o.fo_host[i],
 			.port = o.fo_port[i] ? o.fo_port[i] : o.port };
+	sess.nsrv = 1 + o.nfailover;
 	if (o.spread)
 		sess.first = spread_index(sess.nsrv);
-	sess.srv[0] = (struct server){ .host = o.host, .port = o.port };
 	session_name(&sess);
 	if (o.tls) {
 		o.tlso.host = o.unix_path ? NULL : o.host;

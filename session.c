@@ -94,10 +94,6 @@ int session_connect(struct session *s, int *sock)
 {
 	int64_t give_up = now_ms() + (int64_t)s->retry_for * 1000;
 	unsigned delay = 1;
-	if (s->nsrv < 1)
-		s->nsrv = 1;
-	s->srv[0].host = s->host;
-	s->srv[0].port = s->port;
 	for (int n = 1;; n++) {
 		int code = EXIT_CONNECT;
 		bool again = false;

@@ -22,9 +22,9 @@ struct server {
 };
 
 struct session {
-	const char *host, *port, *unix_path;  /* the primary */
-	struct server srv[SESSION_MAX_SERVERS];
-	int nsrv;                  /* 1 + the failover servers (0 means 1) */
+	const char *unix_path;     /* else TCP to srv[] */
+	struct server srv[SESSION_MAX_SERVERS]; /* [0]: the primary */
+	int nsrv;                  /* 1 + the failover servers */
 	int cur;                   /* the server of the last connection */
 	int first;                 /* where the first connect starts (--spread) */
 	unsigned connect_timeout;  /* seconds, each attempt */
@@ -36,7 +36,7 @@ struct session {
 	bool ktls_on;              /* the last connection's TLS is in-kernel */
 };
 
-/* Fill s->peer from host, port and unix_path. */
+/* Fill s->peer from the current server (srv[cur]) or unix_path. */
 void session_name(struct session *s);
 
 /* Connect and negotiate, to the servers in turn from 'first': the first

@@ -93,15 +93,20 @@ size_t text_abbrev(char *dst, size_t size, const char *src)
 	return size - 1;
 }
 
+int text_hexval(int c)
+{
+	c |= c >= 'A' ? 32 : 0;
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 bool text_u64(const char *s, unsigned base, uint64_t max, uint64_t *v,
 	      const char **end)
 {
 	uint64_t n = 0;
 	const char *p = s;
 	for (;; p++) {
-		unsigned d = *p >= '0' && *p <= '9' ? (unsigned)(*p - '0')
-			   : base == 16 && (*p | 32) >= 'a' && (*p | 32) <= 'f'
-			   ? (unsigned)((*p | 32) - 'a' + 10) : 99;
+		int h = text_hexval(*p);
+		unsigned d = h < 0 ? 99 : (unsigned)h;
 		if (d >= base)
 			break;
 		if (d > max || n > (max - d) / base)
@@ -195,12 +200,6 @@ const char *text_errno(int err)
 	return other;
 }
 
-static int hexval(int c)
-{
-	c |= c >= 'A' ? 32 : 0;
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 static bool ip4(const char *s, uint8_t *out)
 {
 	for (int i = 0; i < 4; i++) {
@@ -234,8 +233,8 @@ int text_ip(const char *s, uint8_t out[16])
 			break;
 		}
 		unsigned v = 0, d = 0;
-		while (d < 4 && hexval(*s) >= 0)
-			v = v * 16 + (unsigned)hexval(*s++), d++;
+		while (d < 4 && text_hexval(*s) >= 0)
+			v = v * 16 + (unsigned)text_hexval(*s++), d++;
 		if (!d || n == 8)
 			return 0;
 		g[n++] = (uint16_t)v;

@@ -21,6 +21,9 @@
  * (never silently cut).  Returns the length written. */
 size_t text_escape(char *dst, size_t size, const void *src, size_t len);
 
+/* The value of hex digit 'c' (either case), or -1. */
+int text_hexval(int c);
+
 /* Digits in base 10 or 16 at 's', at most 'max': true with *v set.  With
  * 'end' NULL the whole string must be the number; else *end is set past
  * the digits.  No sign, no spaces, no overflow. */

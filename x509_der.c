@@ -1,6 +1,7 @@
 /* x509_der.c - see x509_der.h. */
 #include <string.h>
 
+#include "text.h"
 #include "x509_der.h"
 
 struct der {
@@ -386,12 +387,6 @@ int pem_next(const uint8_t *text, size_t len, size_t *off, char *label,
 	return 1;
 }
 
-static int hexval(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 static int b64val(int c)
 {
 	return c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
@@ -408,7 +403,7 @@ int pin_parse(const char *s, uint8_t out[32])
 	}
 	if (n == 64) {
 		for (size_t i = 0; i < 32; i++) {
-			int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+			int hi = text_hexval(s[2 * i]), lo = text_hexval(s[2 * i + 1]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			out[i] = (uint8_t)(hi << 4 | lo);
