@@ -146,6 +146,12 @@ build/test_resolve: tests/test_resolve.c resolve.c resolve.h status.c text.c fmt
 build/test_size: tests/test_size.c kernel.h ktls.h | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(WARN) -I. -o $@ tests/test_size.c
 
+# The pump's thread (clone(), a thread descriptor of its own), built as
+# nbdc is: musl, static (tests/cross.sh builds it for the other machines).
+PUMP_TEST_SRCS := tests/test_pump.c pump.c status.c text.c fmt.c
+build/test_pump: $(PUMP_TEST_SRCS) pump.h tls.h status.h | $(STAMP)
+	$(CC_MUSL) $(CPPFLAGS) -O1 -g $(WARN) -I. -static -o $@ $(PUMP_TEST_SRCS)
+
 build/test_x509: tests/test_x509.c x509_der.c x509_der.h text.c fmt.c fmt.h | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_x509.c x509_der.c text.c fmt.c
 
@@ -200,7 +206,7 @@ ifneq ($(XARCH),)
 check: | $(STAMP) $(XDEP)
 	@bash tests/run-arch.sh $(XARCH)
 else
-check: nbdc build/nbdc-alloc build/test_genl build/test_nego build/test_nego_asan build/nbdc-asan build/test_x509 build/test_bootargs build/test_resolve build/test_pem build/test_size $(FUZZERS)
+check: nbdc build/nbdc-alloc build/test_genl build/test_nego build/test_nego_asan build/nbdc-asan build/test_x509 build/test_bootargs build/test_resolve build/test_pem build/test_size build/test_pump $(FUZZERS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/run-all.sh
 endif
 

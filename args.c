@@ -8,25 +8,26 @@
 #include "status.h"
 
 void args_init(struct args *a, int argc, char **argv, const char *shorts,
-	       const struct arg_opt *longs, char **pos)
+	       const char *longs, char **pos)
 {
 	*a = (struct args){ .argc = argc, .i = 1, .argv = argv, .shorts = shorts,
 			    .longs = longs, .pos = pos };
 }
 
 /* The long option 'name' (up to '=' or its end): exact, else the one it
- * is a prefix of; NULL when none or several. */
-static const struct arg_opt *find_long(const struct arg_opt *o, const char *name,
-				       size_t len, bool *ambiguous)
+ * is a prefix of; its entry in the packed list ("Nname=" ), or NULL when
+ * none or several. */
+static const char *find_long(const char *o, const char *name, size_t len,
+			     bool *ambiguous)
 {
-	const struct arg_opt *hit = NULL;
+	const char *hit = NULL;
 	*ambiguous = false;
-	for (; o->name; o++) {
-		if (strncmp(o->name, name, len) != 0)
+	for (; *o; o += strlen(o) + 1) {
+		if (strncmp(o + 1, name, len) != 0)
 			continue;
-		if (!o->name[len])
+		if (!o[1 + len] || o[1 + len] == '=')
 			return o;
-		if (hit && hit->code != o->code)
+		if (hit && *hit != *o)
 			*ambiguous = true;
 		hit = o;
 	}
@@ -45,23 +46,24 @@ static int take_long(struct args *a, const char *word, const char *name,
 	const char *eq = strchr(name, '=');
 	size_t len = eq ? (size_t)(eq - name) : strlen(name);
 	bool ambiguous;
-	const struct arg_opt *o = find_long(a->longs, name, len, &ambiguous);
+	const char *o = find_long(a->longs, name, len, &ambiguous);
 	if (!o) {
 		if (one_dash && !ambiguous)
 			return 0; /* short options, then */
 		msg("%s option '%s'", ambiguous ? "ambiguous" : "unrecognized", word);
 		return '?';
 	}
+	bool has_arg = o[strlen(o) - 1] == '=';
 	*arg = eq ? eq + 1 : NULL;
-	if (o->has_arg && !eq && !(*arg = next_word(a))) {
+	if (has_arg && !eq && !(*arg = next_word(a))) {
 		msg("option '%s' requires an argument", word);
 		return '?';
 	}
-	if (!o->has_arg && eq) {
+	if (!has_arg && eq) {
 		msg("option '%s' takes no argument", word);
 		return '?';
 	}
-	return o->code;
+	return *o;
 }
 
 static int take_short(struct args *a, const char **arg)

@@ -11,17 +11,16 @@
 
 #include <stdbool.h>
 
-struct arg_opt {
-	const char *name;
-	int code;
-	bool has_arg;
-};
-
+/* The long options, packed in one string: each is its code (a short
+ * option's letter, or a byte from 1 to 31 for one without), its name,
+ * '=' when it takes an argument, and a NUL; an empty entry ends them:
+ * "Nname=\0" "Rreadonly\0" "\1info\0" "\0".  (A table of structs cost
+ * 16 bytes an entry besides the names.) */
 struct args {
 	int argc, i;
 	char **argv;
 	const char *shorts;           /* "N:b:t:R..." as getopt's */
-	const struct arg_opt *longs;  /* ends with a NULL name */
+	const char *longs;            /* packed, as above */
 	const char *cluster;          /* rest of a short-option cluster */
 	bool ended;                   /* after "--" */
 	char **pos;                   /* positional arguments, in order */
@@ -30,7 +29,7 @@ struct args {
 
 /* Start over argv[1..argc).  'pos' must hold argc entries. */
 void args_init(struct args *a, int argc, char **argv, const char *shorts,
-	       const struct arg_opt *longs, char **pos);
+	       const char *longs, char **pos);
 
 /* The next option: its code, with *arg its argument (NULL if none); -1
  * at the end (positionals are in a->pos); '?' after printing what is

@@ -310,7 +310,7 @@ static int attach_netlink(const struct opts *o, struct session *s,
 		msg_errno("pipe");
 		return EXIT_SYSTEM;
 	}
-	pid_t child = fork();
+	pid_t child = _Fork(); /* as fork(): nbdc has no atfork handlers */
 	if (child < 0) {
 		msg_errno("fork");
 		return EXIT_SYSTEM;

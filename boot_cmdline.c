@@ -67,7 +67,9 @@ static int apply_nbdopt(struct opts *o, char *item)
 
 static int apply_nbdopts(struct opts *o, char *opts)
 {
-	for (char *item = strtok(opts, ","); item; item = strtok(NULL, ",")) {
+	char *save;
+	for (char *item = strtok_r(opts, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
 		char copy[BOOTARGS_VALUE_MAX];
 		fmt_snprintf(copy, sizeof copy, "%s", item); /* fits: from opts */
 		if (apply_nbdopt(o, item)) {

@@ -155,7 +155,7 @@ static int reattach(struct attach *a, int *code)
 static pid_t probe(const struct attach *a)
 {
 	char pidpath[96];
-	pid_t p = fork();
+	pid_t p = _Fork(); /* fork() minus atfork handlers (nbdc has none): 1 KB less musl */
 	if (p != 0)
 		return p;
 	if (kernel_device_pidpath(a->dev, pidpath, sizeof pidpath) == 0 &&
@@ -282,7 +282,7 @@ int kernel_attach_ioctl(struct attach *a)
 		close(fd);
 		return EXIT_SYSTEM;
 	}
-	pid_t child = fork();
+	pid_t child = _Fork(); /* as fork(): nbdc has no atfork handlers */
 	if (child < 0) {
 		msg_errno("fork");
 		ioctl(fd, NBD_CLEAR_SOCK);

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -206,7 +207,7 @@ int kernel_events_open(struct genl *g)
 		genl_close(g);
 		return err;
 	}
-	fcntl(g->fd, F_SETFL, fcntl(g->fd, F_GETFL) | O_NONBLOCK);
+	ioctl(g->fd, FIONBIO, &(int){ 1 }); /* O_NONBLOCK */
 	return 0;
 }
 

@@ -104,62 +104,65 @@ static int usage_error(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-enum { OPT_INFO = 256, OPT_CONNECT_TIMEOUT, OPT_PIN, OPT_CMDLINE, OPT_RETRY,
+/* The codes of the long options without a short one: below ' ', never a
+ * short option's letter (args.h). */
+enum { OPT_INFO = 1, OPT_CONNECT_TIMEOUT, OPT_PIN, OPT_CMDLINE, OPT_RETRY,
        OPT_DUMP, OPT_RECONNECT_FOR, OPT_DELAY_MAX, OPT_NO_KTLS, OPT_FAILOVER,
        OPT_SHARED, OPT_SPREAD };
 
-static const struct arg_opt long_opts[] = {
-	{ "name", 'N', true },
-	{ "block-size", 'b', true },
-	{ "timeout", 't', true },
-	{ "readonly", 'R', false },
-	{ "nofork", 'n', false },
-	{ "unix", 'u', true },
-	{ "list", 'l', false },
-	{ "info", OPT_INFO, false },
-	{ "check", 'c', true },
-	{ "disconnect", 'd', true },
-	{ "connect-timeout", OPT_CONNECT_TIMEOUT, true },
-	{ "tls", 'x', false },
-	{ "cacert", 'A', true },
-	{ "tls-hostname", 'H', true },
-	{ "cert", 'F', true },
-	{ "key", 'K', true },
-	{ "pin", OPT_PIN, true },
-	{ "no-ktls", OPT_NO_KTLS, false },
-	{ "failover", OPT_FAILOVER, true },
-	{ "shared-storage", OPT_SHARED, false },
-	{ "spread", OPT_SPREAD, false },
-	{ "cmdline", OPT_CMDLINE, false },
-	{ "retry-for", OPT_RETRY, true },
-	{ "systemd-mark", 'm', false },
-	{ "version", 'V', false },
-	{ "help", 'h', false },
+/* Packed as args.h says: code, name, '=' for an argument; the codes of
+ * the OPT_ ones as octal escapes ("\1" is OPT_INFO). */
+static const char long_opts[] =
+	"N" "name=\0"
+	"b" "block-size=\0"
+	"t" "timeout=\0"
+	"R" "readonly\0"
+	"n" "nofork\0"
+	"u" "unix=\0"
+	"l" "list\0"
+	"\1" "info\0"
+	"c" "check=\0"
+	"d" "disconnect=\0"
+	"\2" "connect-timeout=\0"
+	"x" "tls\0"
+	"A" "cacert=\0"
+	"H" "tls-hostname=\0"
+	"F" "cert=\0"
+	"K" "key=\0"
+	"\3" "pin=\0"
+	"\11" "no-ktls\0"
+	"\12" "failover=\0"
+	"\13" "shared-storage\0"
+	"\14" "spread\0"
+	"\4" "cmdline\0"
+	"\5" "retry-for=\0"
+	"m" "systemd-mark\0"
+	"V" "version\0"
+	"h" "help\0"
 	/* nbd-client's spellings (also with one dash: getopt_long_only) */
-	{ "persist", 'p', false },
-	{ "swap", 's', false },
-	{ "nonetlink", 'L', false },
-	{ "connections", 'C', true },
-	{ "certfile", 'F', true },
-	{ "keyfile", 'K', true },
-	{ "cacertfile", 'A', true },
-	{ "tlshostname", 'H', true },
-	{ "enable-tls", 'x', false },
-	{ "identifier", 'i', true },
-	{ "dead-timeout", 'D', true },
-	{ "dead-conn-timeout", 'D', true },
-	{ "reconnect-for", OPT_RECONNECT_FOR, true },
-	{ "reconnect-delay-max", OPT_DELAY_MAX, true },
-	{ "no-optgo", 'g', false },
-	{ "size", 'B', true },
-	{ "preinit", 'P', false },
-	{ "priority", 'y', true },
-	{ "sdp", 'S', false },
+	"p" "persist\0"
+	"s" "swap\0"
+	"L" "nonetlink\0"
+	"C" "connections=\0"
+	"F" "certfile=\0"
+	"K" "keyfile=\0"
+	"A" "cacertfile=\0"
+	"H" "tlshostname=\0"
+	"x" "enable-tls\0"
+	"i" "identifier=\0"
+	"D" "dead-timeout=\0"
+	"D" "dead-conn-timeout=\0"
+	"\7" "reconnect-for=\0"
+	"\10" "reconnect-delay-max=\0"
+	"g" "no-optgo\0"
+	"B" "size=\0"
+	"P" "preinit\0"
+	"y" "priority=\0"
+	"S" "sdp\0"
 #ifdef NBDC_TEST_HOOKS
-	{ "dump-options", OPT_DUMP, false }, /* test builds only */
+	"\6" "dump-options\0" /* test builds only */
 #endif
-	{ NULL, 0, false },
-};
+	"";
 
 /* Positional arguments: HOST [PORT] [/dev/nbdX]. The device is the one
  * argument that is a path, wherever it stands; HOST and PORT keep order. */

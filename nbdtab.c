@@ -124,7 +124,9 @@ int nbdtab(struct opts *o, const char *devname)
 		char *f[5] = { 0 };
 		int nf = 0;
 		line[strcspn(line, "#")] = 0;
-		for (char *t = strtok(line, " \t"); t && nf < 5; t = strtok(NULL, " \t"))
+		char *save;
+		for (char *t = strtok_r(line, " \t", &save); t && nf < 5;
+		     t = strtok_r(NULL, " \t", &save))
 			f[nf++] = t;
 		if (nf == 0 || !f[0] || strcmp(f[0], want) != 0)
 			continue;
@@ -140,8 +142,8 @@ int nbdtab(struct opts *o, const char *devname)
 		o->dev = dev;
 		o->host = f[1];
 		o->name = f[2];
-		for (char *opt = f[3] ? strtok(f[3], ",") : NULL; opt;
-		     opt = strtok(NULL, ",")) {
+		for (char *opt = f[3] ? strtok_r(f[3], ",", &save) : NULL; opt;
+		     opt = strtok_r(NULL, ",", &save)) {
 			char copy[TEXT_MAX];
 			fmt_snprintf(copy, sizeof copy, "%s", opt); /* fits */
 			if (!nbdtab_option(o, opt)) {

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -21,10 +22,10 @@
 #include "text.h"
 #include "tls.h"
 
+/* (FIONBIO, not fcntl: the same flag, and musl's fcntl is 400 bytes) */
 static void set_blocking(int fd, int blocking)
 {
-	int fl = fcntl(fd, F_GETFL);
-	fcntl(fd, F_SETFL, blocking ? fl & ~O_NONBLOCK : fl | O_NONBLOCK);
+	ioctl(fd, FIONBIO, &(int){ !blocking });
 }
 
 /* One non-blocking connect, waited for at most 'ms'. Returns 0 or an errno. */

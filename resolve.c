@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "fmt.h"
@@ -71,6 +73,21 @@ static void add_addr(struct resolved *out, int family, const void *a,
 	out->n++;
 }
 
+
+/* An interface's index by name (a zone, "fe80::1%eth0"), 0 if none: as
+ * if_nametoindex(), without the strncpy it brings along. */
+static unsigned if_index(const char *name)
+{
+	struct ifreq r = { 0 };
+	size_t n = strlen(name);
+	int fd = n < sizeof r.ifr_name ? socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0) : -1;
+	if (fd < 0)
+		return 0;
+	memcpy(r.ifr_name, name, n);
+	int ok = ioctl(fd, SIOCGIFINDEX, &r);
+	close(fd);
+	return ok < 0 ? 0 : (unsigned)r.ifr_ifindex;
+}
 /* An IPv4 or IPv6 literal (IPv6 with an optional %zone); false if not. */
 static bool literal(const char *host, uint16_t port, struct resolved *out)
 {
@@ -93,7 +110,7 @@ static bool literal(const char *host, uint16_t port, struct resolved *out)
 		const char *z = host + n + 1;
 		uint64_t id;
 		scope = text_u64(z, 10, UINT32_MAX, &id, NULL) ? (uint32_t)id
-							       : if_nametoindex(z);
+							       : if_index(z);
 		if (!scope)
 			return false;
 	}

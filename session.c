@@ -116,7 +116,7 @@ int session_connect(struct session *s, int *sock)
 			return code;
 		msg("%s: attempt %d failed; retrying in %u s (for up to %u s)",
 		    s->nsrv > 1 ? "every server" : s->peer, n, delay, s->retry_for);
-		sleep(delay);
+		usleep(delay * 1000000u);
 		delay = delay * 2 > 8 ? 8 : delay * 2;
 	}
 }

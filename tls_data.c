@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -108,7 +109,7 @@ int tls_to_kernel(int fd, char *why, size_t size)
 
 static void set_nonblock(int fd)
 {
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	ioctl(fd, FIONBIO, &(int){ 1 }); /* O_NONBLOCK */
 }
 
 /* One poll round: what the engine can take or give decides what we wait

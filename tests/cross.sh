@@ -57,6 +57,19 @@ for a in aarch64 armhf riscv64; do
 		fi
 	done
 done
+# The pump's thread (clone() with a thread pointer of its own, where each
+# architecture puts musl's descriptor differently), under qemu-user.
+declare -A XCC=([aarch64]=aarch64-linux-musl-gcc [armhf]=arm-linux-musleabihf-gcc
+		[riscv64]=$PWD/build/riscv64/musl/bin/musl-gcc)
+for a in aarch64 armhf riscv64; do
+	if "${XCC[$a]}" -D_GNU_SOURCE -I. -O1 -Wall -Wextra -Werror -static -o "$T/test_pump-$a" \
+		tests/test_pump.c pump.c status.c text.c fmt.c >"$T/cc-$a.log" 2>&1 &&
+	   "${QEMU[$a]}" "$T/test_pump-$a" >"$T/pump-$a.log" 2>&1; then
+		ok "$a: the pump's thread: errno its own, joined, started again ($(tail -1 "$T/pump-$a.log"))"
+	else
+		not_ok "$a: the pump's thread"; cat "$T/cc-$a.log" "$T/pump-$a.log" 2>/dev/null | tail -15
+	fi
+done
 # 32-bit: the size through the ioctl interface, and the layouts for the kernel.
 if arm-linux-musleabihf-gcc -D_GNU_SOURCE -I. -Wall -Wextra -Werror -static \
 	-o "$T/test_size" tests/test_size.c >"$T/cc.log" 2>&1; then

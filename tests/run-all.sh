@@ -10,6 +10,7 @@ run_suite pem sh tests/pem.sh
 run_suite bootargs ./build/test_bootargs
 run_suite genl ./build/test_genl
 run_suite size ./build/test_size
+run_suite pump ./build/test_pump
 run_suite cmdline bash tests/cmdline.sh
 run_suite compat bash tests/compat.sh
 run_suite lint sh tests/lint.sh

@@ -18,6 +18,12 @@ if grep -qa "not signed by a trusted CA" nbdc && ! grep -qa "not signed by a tru
 else
 	not_ok "no TLS code inside the TLS=0 binary"
 fi
+# No thread-local storage: the pump's thread has a zeroed descriptor of its
+# own and no TLS block (pump.c), so no PT_TLS segment may appear.
+for b in nbdc "$T/nbdc"; do
+	readelf -lW "$b" | grep -qw TLS && not_ok "$b has a PT_TLS segment (pump.c needs none)" ||
+		ok "$b: no thread-local storage (no PT_TLS)"
+done
 # The size budgets (x86_64): smaller than busybox's nbd-client applet
 # (75,280 bytes) without TLS; 144 KiB with it.
 s0=$(stat -c %s "$T/nbdc") s1=$(stat -c %s nbdc)
