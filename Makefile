@@ -49,10 +49,10 @@ BEARSSL_AR ?= gcc-ar
 # Another output name (used by the TLS=0 test) with NBDC_OUT=path.
 NBDC_OUT ?= nbdc
 BEARSSL_DIR ?= build/bearssl
-SRCS_CORE := nbdc.c boot_cmdline.c nbdtab.c nego.c net.c session.c attach.c \
+SRCS_CORE := nbdc.c boot_cmdline.c nbdtab.c servers.c uri.c nego.c net.c session.c attach.c \
              supervise.c protect.c kernel_ioctl.c kernel_netlink.c genl.c ktls.c status.c bootargs.c \
              text.c resolve.c fmt.c args.c dir.c device.c control.c
-HDRS := nbd_proto.h nego.h net.h session.h attach.h supervise.h kernel.h genl.h ktls.h \
+HDRS := nbd_proto.h uri.h nego.h net.h session.h attach.h supervise.h kernel.h genl.h ktls.h \
         status.h tls.h x509_der.h bootargs.h opts.h text.h resolve.h fmt.h args.h dir.h pump.h device.h tls_bearssl.h
 ifeq ($(TLS),1)
 SRCS := $(SRCS_CORE) tls_bearssl.c tls_verify.c tls_credentials.c tls_data.c \
@@ -136,8 +136,11 @@ build/nbdbench: bench/nbdbench.c | $(STAMP)
 bench: nbdc build/nbdbench
 	bash bench/run.sh
 
-build/test_bootargs: tests/test_bootargs.c bootargs.c bootargs.h fmt.c fmt.h | $(STAMP)
-	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_bootargs.c bootargs.c fmt.c
+build/test_bootargs: tests/test_bootargs.c bootargs.c bootargs.h uri.c uri.h text.c fmt.c fmt.h | $(STAMP)
+	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_bootargs.c bootargs.c uri.c text.c fmt.c
+
+build/test_uri: tests/test_uri.c uri.c uri.h text.c fmt.c | $(STAMP)
+	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_uri.c uri.c text.c fmt.c
 
 build/test_resolve: tests/test_resolve.c resolve.c resolve.h status.c text.c fmt.c | $(STAMP)
 	$(CC_HOST) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -I. -o $@ tests/test_resolve.c \
@@ -168,9 +171,9 @@ build/fuzz_nego: tests/fuzz/fuzz_nego.c nego.c nego.h nbd_proto.h text.c text.h 
 build/fuzz_x509: tests/fuzz/fuzz_x509.c x509_der.c x509_der.h text.c fmt.c fmt.h | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_x509.c x509_der.c text.c fmt.c
-build/fuzz_bootargs: tests/fuzz/fuzz_bootargs.c bootargs.c bootargs.h fmt.c fmt.h | $(STAMP)
+build/fuzz_bootargs: tests/fuzz/fuzz_bootargs.c bootargs.c bootargs.h uri.c uri.h text.c fmt.c fmt.h | $(STAMP)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_bootargs.c bootargs.c fmt.c
+		-fno-sanitize-recover=all $(WARN) -I. -o $@ tests/fuzz/fuzz_bootargs.c bootargs.c uri.c text.c fmt.c
 # The PEM loaders (trust anchors, chain, key), compiled with tls_bearssl.c.
 TLS_PARTS := tls_bearssl.c tls_verify.c tls_credentials.c tls_data.c tls_bearssl.h
 build/fuzz_pem: tests/fuzz/fuzz_pem.c $(TLS_PARTS) status.c text.c fmt.c x509_der.c ktls.c $(TLS_LIBS) | $(STAMP)
@@ -206,7 +209,7 @@ ifneq ($(XARCH),)
 check: | $(STAMP) $(XDEP)
 	@bash tests/run-arch.sh $(XARCH)
 else
-check: nbdc build/nbdc-alloc build/test_genl build/test_nego build/test_nego_asan build/nbdc-asan build/test_x509 build/test_bootargs build/test_resolve build/test_pem build/test_size build/test_pump $(FUZZERS)
+check: nbdc build/nbdc-alloc build/test_genl build/test_nego build/test_nego_asan build/nbdc-asan build/test_x509 build/test_bootargs build/test_resolve build/test_pem build/test_size build/test_pump build/test_uri $(FUZZERS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/run-all.sh
 endif
 

@@ -76,7 +76,8 @@ static int apply_nbdopts(struct opts *o, char *opts)
 			msg("NBDOPTS: cannot use '%s': expected timeout=SEC, bs=N, "
 			    "readonly, tls, cacert=FILE, tls-hostname=NAME, "
 			    "cert=FILE, key=FILE, pin=SHA256, name=EXPORT, persist, "
-			    "nopersist, connections=N (1..16) or dead-timeout=SEC",
+			    "nopersist, connections=N (1..16), dead-timeout=SEC, "
+			    "failover=HOST[:PORT], shared-storage or spread",
 			    copy);
 			return EXIT_USAGE;
 		}
@@ -214,10 +215,13 @@ int from_cmdline(struct opts *o, struct boot_spec *b)
 		}
 	}
 	o->action = ACT_ATTACH;
-	o->host = b->host;
-	if (b->port[0])
-		o->port = b->port;
-	o->name = b->name;
+	if (b->uri[0] && opts_uri(o, b->uri, false))
+		return EXIT_USAGE;
+	if (!b->uri[0]) {
+		o->host = b->host;
+		o->port = b->port[0] ? b->port : o->port;
+		o->name = b->name;
+	}
 	o->dev = b->dev[0] ? b->dev : "/dev/nbd0";
 	if (!o->retry_set)
 		o->retry_for = DEFAULT_RETRY_FOR;

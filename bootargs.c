@@ -3,6 +3,7 @@
 
 #include "fmt.h"
 #include "bootargs.h"
+#include "uri.h"
 
 /* Set when a value was refused for its length: bad() then says so. */
 static size_t overlong;
@@ -84,6 +85,25 @@ static bool port_or_name(struct boot_spec *b, const char *s, size_t len)
 	return field(b->name, sizeof b->name, s, len);
 }
 
+/* An NBD URI as the whole value: checked here, applied by the caller. */
+static int take_uri(struct boot_spec *b, const char *v, char *err, size_t errlen)
+{
+	struct nbd_uri u;
+	int k = fmt_snprintf(err, errlen, "%s", b->source);
+	if (uri_parse(v, &u, err + k, errlen - (size_t)k))
+		return -1;
+	return field(b->uri, sizeof b->uri, v, strlen(v)) ? 0
+	       : bad(err, errlen, b->source, v, "a shorter URI");
+}
+
+/* root= and netroot= take a URI when its scheme is one of NBD's (nbd,
+ * nbds, nbd+unix, nbds+unix: any "nbd..." is ours to check); root=http://
+ * is some other hook's. */
+static bool nbd_uri(const char *v)
+{
+	return (!strncmp(v, "nbd", 3) || !strncmp(v, "NBD", 3)) && uri_is(v);
+}
+
 /* dracut: nbd:SERVER:PORT_OR_EXPORT[:FSTYPE[:ROOTFLAGS[:NBDOPTS]]] */
 static int parse_dracut(struct boot_spec *b, const char *v, char *err, size_t errlen)
 {
@@ -118,6 +138,8 @@ static int parse_debian(struct boot_spec *b, const char *v, char *err, size_t er
 	static const char expect[] = "SERVER,EXPORT,nbdX or SERVER:/EXPORT or "
 		"SERVER[:PORT]/EXPORT or [V6ADDR]:[PORT]/EXPORT or dhcp";
 	const char *p;
+	if (uri_is(v))
+		return take_uri(b, v, err, errlen);
 	if (!*v || !strcmp(v, "dhcp")) {
 		b->dhcp = true;
 		return 0;
@@ -150,7 +172,7 @@ int bootargs_rootpath(const char *rp, struct boot_spec *b, char *err, size_t err
 {
 	b->source = "DHCP root-path ";
 	b->dhcp = false;
-	if (!strncmp(rp, "nbd:", 4))
+	if (!strncmp(rp, "nbd:", 4) && !uri_is(rp))
 		return parse_dracut(b, rp + 4, err, errlen);
 	int r = parse_debian(b, rp, err, errlen);
 	if (!r && b->dhcp)
@@ -183,24 +205,30 @@ static int too_long(char *err, size_t errlen, const char *key, size_t max)
 	return -1;
 }
 
-int bootargs_parse(const char *line, struct boot_spec *b, char *err, size_t errlen)
+/* root=nbd:... or netroot=nbd:... (dracut's syntax, or a URI). */
+static int parse_dracut_or_uri(struct boot_spec *b, const char *v, char *err,
+			       size_t errlen)
+{
+	return nbd_uri(v) ? take_uri(b, v, err, errlen)
+			  : parse_dracut(b, v + 4, err, errlen);
+}
+
+static int parse_line(const char *line, struct boot_spec *b, char *err, size_t errlen)
 {
 	char root[BOOTARGS_VALUE_MAX] = "", v[BOOTARGS_VALUE_MAX] = "";
 	char dev[64] = "";
 	int r;
-	memset(b, 0, sizeof *b);
-	overlong = 0;
 	if (param(line, "root=", root, sizeof root) < 0)
 		return too_long(err, errlen, "root=", sizeof root - 1);
-	if (!strncmp(root, "nbd:", 4)) {
+	if (!strncmp(root, "nbd:", 4) || nbd_uri(root)) {
 		b->source = "root=";
-		return parse_dracut(b, root + 4, err, errlen);
+		return parse_dracut_or_uri(b, root, err, errlen);
 	}
 	if ((r = param(line, "netroot=", v, sizeof v)) < 0)
 		return too_long(err, errlen, "netroot=", sizeof v - 1);
-	if (r && !strncmp(v, "nbd:", 4)) {
+	if (r && (!strncmp(v, "nbd:", 4) || nbd_uri(v))) {
 		b->source = "netroot=";
-		return parse_dracut(b, v + 4, err, errlen);
+		return parse_dracut_or_uri(b, v, err, errlen);
 	}
 	if ((r = param(line, "nbdroot=", v, sizeof v)) < 0)
 		return too_long(err, errlen, "nbdroot=", sizeof v - 1);
@@ -220,5 +248,21 @@ int bootargs_parse(const char *line, struct boot_spec *b, char *err, size_t errl
 		    (!b->dev[0] && !set_dev(b, root, n)))
 			return bad(err, errlen, "root=", root, "/dev/nbdX or /dev/nbdXpN");
 	}
+	return 0;
+}
+
+int bootargs_parse(const char *line, struct boot_spec *b, char *err, size_t errlen)
+{
+	char more[BOOTARGS_VALUE_MAX];
+	memset(b, 0, sizeof *b);
+	overlong = 0;
+	int r = parse_line(line, b, err, errlen), m;
+	if (r || !(m = param(line, "nbdc.opts=", more, sizeof more)))
+		return r;
+	/* both come from one line of at most 4096 bytes: they fit together */
+	size_t n = strlen(b->opts);
+	if (m < 0 || n + 1 + strlen(more) >= sizeof b->opts)
+		return too_long(err, errlen, "nbdc.opts=", sizeof more - 1);
+	fmt_snprintf(b->opts + n, sizeof b->opts - n, "%s%s", n ? "," : "", more);
 	return 0;
 }

@@ -10,6 +10,11 @@
  *                     nbdroot=[V6ADDR]:/EXPORT | [V6ADDR]:PORT/EXPORT
  *                     nbdroot=dhcp (or empty): from the DHCP root-path
  *                     with nbddev=nbdX or root=/dev/nbdX choosing the device
+ *   NBD URIs:         root=nbd://..., netroot=nbd://..., nbdroot=nbd://...
+ *                     (also nbds://, nbd+unix://, nbds+unix://; uri.h), and
+ *                     as a DHCP root-path
+ *   nbdc.opts=NBDOPTS more NBDOPTS, whatever the syntax (a URI has no place
+ *                     for them)
  *
  * Pure parsing, no I/O: the caller reads /proc/cmdline and the DHCP file.
  */
@@ -35,6 +40,8 @@ struct boot_spec {
 	char fstype[32];
 	char rootflags[1024];
 	char opts[BOOTARGS_VALUE_MAX]; /* NBDOPTS: comma-separated */
+	char uri[BOOTARGS_VALUE_MAX];  /* an NBD URI, checked: server and export
+	                                  are in it, not in the fields above */
 	bool dhcp;           /* server and export come from DHCP root-path */
 	const char *source;  /* "root=nbd:", "netroot=", "nbdroot=" */
 };

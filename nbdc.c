@@ -25,6 +25,7 @@
 #include "session.h"
 #include "status.h"
 #include "tls.h"
+#include "uri.h"
 
 #ifndef NBDC_VERSION
 #define NBDC_VERSION "0.1"
@@ -43,6 +44,8 @@ static const char usage_text[] =
 "       nbdc --cmdline [FILE] [options]\tattach the NBD root named on the\n"
 "\t\tkernel command line (default\n"
 "\t\t/proc/cmdline); print its device\n"
+"  HOST [PORT] may be a URI: nbd[s]://HOST[:PORT][/EXPORT][?tls-hostname=N],\n"
+"  nbd[s]+unix:///[EXPORT]?socket=PATH (nbds: TLS)\n"
 "options:\n"
 "  -N, --name EXPORT\texport name (default: the server's default)\n"
 "  -b, --block-size N\tblock size: 512, 1024, 2048 or 4096\n"
@@ -62,7 +65,7 @@ static const char usage_text[] =
 "      --reconnect-for SEC\tgive up reconnecting after this long (default:\n"
 "\tthe dead-connection timeout); then disconnect\n"
 "      --reconnect-delay-max SEC  cap of the backoff between attempts (2)\n"
-"      --failover HOST[:PORT]  a further server (repeatable)\n"
+"      --failover HOST[:PORT]  a further server (or a URI; repeatable)\n"
 "      --shared-storage\tall servers share one store (rw failover)\n"
 "      --spread\tstart at a server picked by MAC address\n"
 "  -m, --systemd-mark\targv[0] starts with '@' so systemd's shutdown and\n"
@@ -189,6 +192,15 @@ static int parse_positional(struct opts *o, int argc, char **argv)
 			a[n++] = argv[i];
 		}
 	}
+	if (n && !o->unix_path && uri_is(a[0])) {
+		if (n > 1)
+			return usage_error("unexpected argument after a URI: %s "
+					   "(the URI names port and export)", a[1]);
+		if (o->name)
+			return usage_error("%s", "-N and a URI both name the export: "
+					   "give it in the URI");
+		return opts_uri(o, a[0], false);
+	}
 	if (!o->unix_path && ((n == 1 && !o->dev && is_nbd_name(a[0])) ||
 			      (n == 0 && o->dev)))
 		return nbdtab(o, n ? a[0] : o->dev);
@@ -206,66 +218,6 @@ static int parse_positional(struct opts *o, int argc, char **argv)
 			return usage_error("unexpected argument: %s", a[2]);
 	}
 	return EXIT_OK; /* no device: the kernel picks one (netlink) */
-}
-
-int opts_failover(struct opts *o, const char *spec)
-{
-	static char hosts[SESSION_MAX_SERVERS - 1][256];
-	const char *colon = strrchr(spec, ':'), *end = spec + strlen(spec);
-	if (*spec == '[') { /* [V6] or [V6]:PORT */
-		const char *close = strchr(spec, ']');
-		colon = close && close[1] == ':' ? close + 1 : NULL;
-		if (!close || (close[1] && !colon))
-			colon = spec; /* malformed: refused below */
-		end = close ? close : spec;
-		spec++;
-	} else if (colon && strchr(spec, ':') != colon) {
-		colon = NULL; /* a bare IPv6 address: no port */
-	} else if (colon) {
-		end = colon;
-	}
-	size_t n = (size_t)(end - spec);
-	if (o->nfailover == SESSION_MAX_SERVERS - 1 || !n || n >= sizeof hosts[0] ||
-	    colon == spec - 1 || (colon && number(colon + 1, 1, 65535) < 0)) {
-		msg("--failover: expected HOST[:PORT] or [IPV6][:PORT], at most "
-		    "%d times: '%s'", SESSION_MAX_SERVERS - 1, spec);
-		return EXIT_USAGE;
-	}
-	memcpy(hosts[o->nfailover], spec, n);
-	hosts[o->nfailover][n] = 0;
-	o->fo_port[o->nfailover] = colon ? colon + 1 : NULL;
-	o->fo_host[o->nfailover] = hosts[o->nfailover];
-	o->nfailover++;
-	return EXIT_OK;
-}
-
-/* --spread: which server to start from, from the machine's identity (its
- * lowest MAC address; a network-booted machine has one, while
- * /etc/machine-id may not exist yet in an initramfs): the same machine
- * always starts from the same server, and a fleet divides evenly. */
-static bool lowest_mac(void *ctx, const char *name)
-{
-	char *best = ctx, path[300], mac[18];
-	fmt_snprintf(path, sizeof path, "/sys/class/net/%.255s/address", name);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, mac, 17);
-	if (fd >= 0)
-		close(fd);
-	mac[n == 17 ? 17 : 0] = 0;
-	if (*mac && strcmp(mac, "00:00:00:00:00:00") != 0 &&
-	    (!*best || strcmp(mac, best) < 0))
-		memcpy(best, mac, 18);
-	return false;
-}
-
-static int spread_index(int n)
-{
-	char id[40] = "";
-	dir_each("/sys/class/net", lowest_mac, id);
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (const char *p = id; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	return (int)(h % (unsigned)n);
 }
 
 /* "nbd0" means /dev/nbd0, as nbd-client accepts it. */
@@ -313,8 +265,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	long long v;
 	if (argc > (int)(sizeof pos / sizeof pos[0]))
 		return usage_error("too many arguments (%s...)", argv[1]);
-	o->port = DEFAULT_PORT;
-	o->name = "";
+	o->port = DEFAULT_PORT; /* o->name stays NULL unless given: a URI checks */
 	o->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
 	args_init(&args, argc, argv, "N:b:t:Rnu:lc:d:VhxA:H:F:K:mpsLC:i:D:gB:Py:S",
 		  long_opts, pos);
@@ -448,6 +399,10 @@ static int check_opts(const struct opts *o)
 	if (o->nfailover && o->unix_path)
 		return usage_error("%s", "--failover names TCP servers; it does "
 				   "not go with --unix");
+	for (int i = 0; i < o->nfailover; i++)
+		if (o->fo_name[i].n && !uri_part_is(o->fo_name[i], o->name))
+			return usage_error("--failover: the URI of %s names another "
+					   "export than the primary's", o->fo_host[i]);
 	if (!o->tls)
 		return EXIT_OK;
 	/* An empty identity would check nothing: refuse it, wherever from. */
@@ -465,7 +420,7 @@ static int check_opts(const struct opts *o)
 	if (o->unix_path && !t->hostname && !t->pin)
 		return usage_error("%s", "TLS over a Unix socket has no host "
 				   "name to check: give --tls-hostname NAME "
-				   "or --pin");
+				   "(in a URI: ?tls-hostname=NAME) or --pin");
 	return EXIT_OK;
 }
 
@@ -478,8 +433,15 @@ static void print_export(void *ctx, const char *name, const char *desc)
 		fmt_print(1, "%s\n", name);
 }
 
-static void print_info(const struct opts *o, const struct nego_result *r)
+static void print_info(const struct opts *o, const struct session *s,
+		       const struct nego_result *r)
 {
+	char uri[URI_TEXT_MAX]; /* the strings are within limits: checked */
+	const struct server *srv = &s->srv[s->cur];
+	uri_format(uri, &(struct uri_text){ .tls = o->tls,
+		.host = o->unix_path ? NULL : srv->host, .port = srv->port,
+		.name = *r->name ? r->name : o->name, .socket = o->unix_path,
+		.tls_hostname = o->tlso.hostname });
 	static const char *const paths[] = { "none", "oldstyle",
 		"NBD_OPT_EXPORT_NAME", "NBD_OPT_GO" };
 	char flags[256];
@@ -496,6 +458,7 @@ static void print_info(const struct opts *o, const struct nego_result *r)
 	       r->fixed_newstyle ? "fixed newstyle, " : "newstyle, ",
 	       r->tls ? "TLS, " : "", paths[r->path]);
 	fmt_print(1, "round trips: %u after the TCP connect\n", wire_round_trips());
+	fmt_print(1, "uri: %s\n", uri);
 }
 
 static int check(const char *dev)
@@ -575,6 +538,7 @@ int main(int argc, char **argv)
 	int code = parse_args(&o, argc, argv);
 	if (code)
 		return code;
+	o.name = o.name ? o.name : "";
 	persist_defaults(&o);
 	if (o.systemd_mark)
 		systemd_mark(argv);
@@ -640,7 +604,7 @@ int main(int argc, char **argv)
 		return code;
 	if (o.action != ACT_ATTACH) {
 		if (o.action == ACT_INFO)
-			print_info(&o, session_result());
+			print_info(&o, &sess, session_result());
 		close(sock);
 		return EXIT_OK;
 	}

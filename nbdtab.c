@@ -130,8 +130,11 @@ int nbdtab(struct opts *o, const char *devname)
 			f[nf++] = t;
 		if (nf == 0 || !f[0] || strcmp(f[0], want) != 0)
 			continue;
-		if (nf < 3 || nf > 4) {
-			msg("%s:%d: expected DEVICE HOST EXPORT [OPTIONS]", path, lineno);
+		/* with a URI, the export is in it: DEVICE URI [OPTIONS] */
+		bool uri = nf > 1 && uri_is(f[1]);
+		if (nf < 3 - uri || nf > 4 - uri) {
+			msg("%s:%d: expected DEVICE HOST EXPORT [OPTIONS] or DEVICE "
+			    "URI [OPTIONS]", path, lineno);
 			return EXIT_USAGE;
 		}
 		if (strlen(want) + 6 > sizeof dev) {
@@ -142,10 +145,18 @@ int nbdtab(struct opts *o, const char *devname)
 		o->dev = dev;
 		o->host = f[1];
 		o->name = f[2];
-		for (char *opt = f[3] ? strtok_r(f[3], ",", &save) : NULL; opt;
+		if (uri && opts_uri(o, f[1], false))
+			return EXIT_USAGE;
+		char *opts = f[3 - uri];
+		for (char *opt = opts ? strtok_r(opts, ",", &save) : NULL; opt;
 		     opt = strtok_r(NULL, ",", &save)) {
 			char copy[TEXT_MAX];
 			fmt_snprintf(copy, sizeof copy, "%s", opt); /* fits */
+			if (uri && (!strcmp(opt, "unix") || !strncmp(opt, "port=", 5))) {
+				msg("%s:%d: '%s' does not go with a URI: the URI "
+				    "names the server", path, lineno, copy);
+				return EXIT_USAGE;
+			}
 			if (!nbdtab_option(o, opt)) {
 				msg("%s:%d: unknown or malformed option '%s'", path,
 				    lineno, copy);

@@ -12,6 +12,7 @@
 #include "bootargs.h"
 #include "session.h"
 #include "tls.h"
+#include "uri.h"
 
 #define DEFAULT_PORT "10809"
 #define DEFAULT_CONNECT_TIMEOUT 30
@@ -43,14 +44,26 @@ struct opts {
 	struct tls_options tlso;
 	/* --failover HOST[:PORT]: more servers with the same export */
 	const char *fo_host[SESSION_MAX_SERVERS - 1], *fo_port[SESSION_MAX_SERVERS - 1];
+	struct uri_part fo_name[SESSION_MAX_SERVERS - 1]; /* a URI's export */
 	int nfailover;
 	bool shared_storage;          /* every server serves one backing store */
 	bool spread;                  /* start from a server chosen by identity */
 };
 
 /* One more --failover server, "HOST", "HOST:PORT" or "[V6]:PORT" (its
- * port defaults to the primary's).  An exit code, the cause printed. */
+ * port defaults to the primary's), or an nbd:// or nbds:// URI (servers in
+ * it, no port: 10809; its export, if any, must be the primary's: checked
+ * once that is known).  An exit code, the cause printed. */
 int opts_failover(struct opts *o, const char *spec);
+
+/* The servers, export, Unix socket and TLS settings an NBD URI names (see
+ * uri.h) into 'o'; with 'failover', only more servers.  An exit code, the
+ * cause printed. */
+int opts_uri(struct opts *o, const char *uri, bool failover);
+
+/* --spread: the server to start from, of 'n', by the machine's lowest MAC
+ * address. */
+int spread_index(int n);
 
 /* A whole decimal number in [min, max], or -1. */
 long long number(const char *s, long long min, long long max);

@@ -45,10 +45,10 @@ for a in aarch64 armhf riscv64; do
 	# compat parses with --dump-options: the test build of the same source
 	printf '#!/bin/sh\nexec %s %s "$@"\n' "${QEMU[$a]}" "$PWD/build/$a/nbdc-alloc" >"$w-hooks"
 	chmod +x "$w" "$w-hooks"
-	for s in servers hostile compat; do
+	for s in servers hostile compat uri; do
 		b=$w
 		[ $s = compat ] && b=$w-hooks
-		NBDC=$b bash "tests/$s.sh" >"$T/$a-$s.log" 2>&1
+		NBDC=$b DUMP=$w-hooks bash "tests/$s.sh" >"$T/$a-$s.log" 2>&1
 		line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$T/$a-$s.log" | tail -1)
 		if [ $? = 0 ] && grep -q ' 0 failed' <<<"$line"; then
 			ok "$a: the $s suite under qemu-user (${line#*: })"

@@ -8,6 +8,7 @@ run_suite unit-asan ./build/test_nego_asan
 run_suite x509 sh tests/x509.sh
 run_suite pem sh tests/pem.sh
 run_suite bootargs ./build/test_bootargs
+run_suite uri-unit ./build/test_uri
 run_suite genl ./build/test_genl
 run_suite size ./build/test_size
 run_suite pump ./build/test_pump
@@ -22,6 +23,8 @@ run_suite resolver-asan env NBDC="$PWD/build/nbdc-asan" bash tests/resolve.sh
 run_suite servers bash tests/servers.sh
 run_suite failover bash tests/failover.sh
 run_suite failover-asan env NBDC=build/nbdc-asan bash tests/failover.sh
+run_suite uri bash tests/uri.sh
+run_suite uri-asan env NBDC=build/nbdc-asan SUITE=uri-asan bash tests/uri.sh
 run_suite servers-asan env NBDC=build/nbdc-asan bash tests/servers.sh
 run_suite fuzz sh tests/fuzz/run.sh
 run_suite vm-attach bash tests/vm_attach.sh

@@ -59,6 +59,58 @@ static bool same(const char *a, const char *b)
 	return !strcmp(a, b);
 }
 
+/* NBD URIs: the value kept whole (server and export are applied from it
+ * by the caller), the device and nbdc.opts= as with any syntax; a bad URI
+ * named with its parameter. */
+struct want_uri {
+	const char *line;
+	int r;
+	const char *uri, *dev, *opts, *err;
+};
+
+static const struct want_uri uri_wants[] = {
+	{ "root=nbd://10.0.2.2:10809/root ro", 0, "nbd://10.0.2.2:10809/root", "", "", "" },
+	{ "root=NBDS://srv/r netroot=nbd:x:y", 0, "NBDS://srv/r", "", "", "" },
+	{ "netroot=nbd+unix:///r?socket=/s", 0, "nbd+unix:///r?socket=/s", "", "", "" },
+	{ "nbdroot=nbds://[fd00::1]/r nbddev=nbd3 nbdc.opts=cacert=/ca.pem", 0,
+	  "nbds://[fd00::1]/r", "/dev/nbd3", "cacert=/ca.pem", "" },
+	{ "root=nbd:srv:r:ext4::tls nbdc.opts=cacert=/ca.pem,timeout=9", 0, "", "", "tls,cacert=/ca.pem,timeout=9", "" },
+	{ "root=http://srv/r", 1, "", "", "", "" },
+	{ "root=nbd://srv:0/r", -1, "", "", "", "root=URI 'nbd://srv:0/r': the port must be 1 to 65535" },
+	{ "netroot=nbdx://srv/r", -1, "", "", "", "netroot=URI 'nbdx://srv/r': expected nbd://" },
+	{ "nbdroot=nbd://srv/r?x-a=1", -1, "", "", "", "nbdroot=URI 'nbd://srv/r?x-a=1': unknown query" },
+};
+
+static void uri_cases(void)
+{
+	for (size_t i = 0; i < sizeof uri_wants / sizeof uri_wants[0]; i++) {
+		const struct want_uri *w = &uri_wants[i];
+		static struct boot_spec b;
+		char err[5000] = "";
+		int r = bootargs_parse(w->line, &b, err, sizeof err);
+		bool ok = r == w->r && (r != 0 || (same(b.uri, w->uri) && same(b.dev, w->dev) &&
+						   same(b.opts, w->opts))) &&
+			  (r >= 0 || strstr(err, w->err));
+		if (ok)
+			passed++;
+		else
+			failed++, fprintf(stderr, "FAIL '%s': r=%d uri=%s dev=%s opts=%s err=%s\n",
+					  w->line, r, b.uri, b.dev, b.opts, err);
+	}
+	static struct boot_spec b;
+	char err[600];
+	if (!bootargs_rootpath("nbds://10.0.2.9:10812/a%20b", &b, err, sizeof err) &&
+	    same(b.uri, "nbds://10.0.2.9:10812/a%20b") && !b.dhcp)
+		passed++;
+	else
+		failed++, fprintf(stderr, "FAIL rootpath URI: %s\n", err);
+	if (bootargs_rootpath("nbd://h/x#f", &b, err, sizeof err) == -1 &&
+	    strstr(err, "DHCP root-path URI 'nbd://h/x#f': a fragment"))
+		passed++;
+	else
+		failed++, fprintf(stderr, "FAIL bad rootpath URI: %s\n", err);
+}
+
 int main(void)
 {
 	char err[512];
@@ -133,6 +185,7 @@ int main(void)
 		passed++;
 	else
 		failed++, fprintf(stderr, "FAIL overlong nbddev: %s\n", err);
+	uri_cases();
 	printf("bootargs: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }

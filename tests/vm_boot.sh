@@ -1,6 +1,6 @@
 #!/bin/bash
 # Network root boot in a VM: the kernel command-line syntaxes of dracut and
-# initramfs-tools, plain and TLS, reach the real root's init through nbdc
+# initramfs-tools and NBD URIs, plain and TLS, reach the real root's init through nbdc
 # and contrib/busybox/init; nbdc survives switch_root (-m); a wrong export
 # fails clearly without hanging; a server that starts late is waited for.
 cd "$(dirname "$0")/.." || exit 2
@@ -95,6 +95,10 @@ expect_root debian-nbddev "nbdroot=$H:$P_NAMED/root nbddev=nbd1" /dev/nbd1
 # hands it on (qemu's DHCP server cannot send option 17; the kernel passes
 # ROOTPATH= from its command line to /init's environment).
 expect_root debian-dhcp-rootpath "nbdroot=dhcp ROOTPATH=$H:$P_NAMED/root" /dev/nbd0
+# NBD URIs: TLS with its options from nbdc.opts= and the type from
+# rootfstype=, and a URI as the DHCP root-path
+expect_root uri-tls "root=nbds://$H:$P_TLS/root nbdc.opts=cacert=/etc/nbdc/ca.pem rootfstype=ext4" /dev/nbd0
+expect_root uri-dhcp-rootpath "nbdroot=dhcp ROOTPATH=nbd://$H:$P_NAMED/root" /dev/nbd0
 
 # A wrong export name: the console names host and export; no hang.
 start=$(date +%s)

@@ -1,7 +1,8 @@
 #!/bin/bash
 # dracut module: boot from an NBD root with nbdc.  Asked for with
 # add_dracutmodules+=" nbdc " or dracut --add nbdc; the kernel command line
-# says root=nbd:..., netroot=nbd:... (or root=dhcp with an nbd: root-path).
+# says root=nbd:..., netroot=nbd:..., an NBD URI (root=nbd://...,
+# nbds://...) or root=dhcp with such a root-path.
 check() {
 	require_binaries nbdc || return 1
 	return 255 # only when asked for
@@ -18,6 +19,12 @@ install() {
 	inst_multiple nbdc udevadm tr
 	inst_hook cmdline 90 "$moddir/parse-nbdc.sh"
 	inst_script "$moddir/nbdroot.sh" /sbin/nbdroot
+	# the netroot handlers of the URI schemes (dracut names a handler by
+	# the scheme): all of them nbdroot
+	local s
+	for s in nbds nbd+unix nbds+unix; do
+		ln_r /sbin/nbdroot "/sbin/${s}root"
+	done
 	if dracut_module_included "systemd-initrd"; then
 		inst_script "$moddir/nbdc-generator.sh" \
 			"$systemdutildir/system-generators/dracut-nbdc-generator"

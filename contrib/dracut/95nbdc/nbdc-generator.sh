@@ -1,12 +1,12 @@
 #!/bin/sh
-# systemd generator in the initrd: root=nbd:... is not a device, so the
+# systemd generator in the initrd: root=nbd:... (or an NBD URI) is not a device, so the
 # root mount waits on /dev/root, which /sbin/nbdroot makes once attached
 # (it adds the type and flags).  Written to the early directory so it
 # takes precedence over systemd-fstab-generator's "What=nbd:...".
 type getarg >/dev/null 2>&1 || . /lib/dracut-lib.sh
 root=$(getarg root=)
 case "$root" in
-nbd:*) ;;
+nbd:*|nbds:*|nbd+unix:*|nbds+unix:*) ;;
 *) exit 0 ;;
 esac
 dir=${2:-/tmp}

@@ -1,5 +1,6 @@
 #!/bin/sh
-# /sbin/nbdroot NETIF NETROOT NEWROOT: dracut's netroot handler for nbd:.
+# /sbin/nbdroot NETIF NETROOT NEWROOT: dracut's netroot handler for nbd:
+# (and, as /sbin/nbdsroot..., for the NBD URI schemes).
 # Attaches with nbdc and makes the device /dev/root, with the file system
 # type and flags from NETROOT for the mount.
 type getarg >/dev/null 2>&1 || . /lib/dracut-lib.sh
@@ -21,7 +22,8 @@ fi
 set -f # the fields are words, never patterns
 set -- $out
 set +f
-dev=$1 fstype=${2:-auto} flags=${3:-$(getarg rootflags=)}
+dev=$1 fstype=${2:-$(getarg rootfstype=)} flags=${3:-$(getarg rootflags=)}
+fstype=${fstype:-auto}
 getarg ro && flags=${flags:+$flags,}ro
 getarg rw && [ -z "$ro" ] && flags=${flags:+$flags,}rw
 [ -n "$ro" ] && flags=${flags:+$flags,}ro

@@ -1,17 +1,20 @@
 #!/bin/sh
-# dracut cmdline hook: claim root=nbd:... and netroot=nbd:... (also a DHCP
-# root-path nbd:..., when netroot.sh runs the cmdline hooks again with
-# netroot set).  The network module then calls /sbin/nbdroot once an
+# dracut cmdline hook: claim root=nbd:... and netroot=nbd:..., and NBD URIs
+# (nbd://, nbds://, nbd+unix://, nbds+unix://; also a DHCP root-path of
+# either kind, when netroot.sh runs the cmdline hooks again with netroot
+# set).  The network module then calls /sbin/nbdroot (or nbdsroot...:
+# dracut picks the handler by what stands before the first ':') once an
 # interface is up; nbdc itself checks the syntax and says what is wrong.
+is_nbd() { case "${1%%:*}" in nbd|nbds|nbd+unix|nbds+unix) return 0 ;; esac; return 1; }
 [ -z "$root" ] && root=$(getarg root=)
-if [ -z "$netroot" ] || [ "${netroot%%:*}" != nbd ]; then
+if [ -z "$netroot" ] || ! is_nbd "$netroot"; then
 	for netroot in $(getargs netroot=); do
-		[ "${netroot%%:*}" = nbd ] && break
+		is_nbd "$netroot" && break
 	done
 fi
 # root= wins over netroot=
-[ "${root%%:*}" = nbd ] && netroot=$root && root=block:/dev/root
-if [ "${netroot%%:*}" = nbd ]; then
+is_nbd "$root" && netroot=$root && root=block:/dev/root
+if is_nbd "$netroot"; then
 	[ -z "$root" ] && root=block:/dev/root
 	rootok=1
 	# done when /sbin/nbdroot has attached and the device is there
