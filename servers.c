@@ -5,6 +5,7 @@
  */
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "dir.h"
@@ -14,12 +15,33 @@
 #include "resolve.h"
 #include "status.h"
 
-/* The server names that need a copy (decoded from a URI, or cut from
- * HOST:PORT), a slot each, taken in turn: the primary and 5 more at most.
- * Static, and so never touched (nor locked) when not used. */
-static char host_text[SESSION_MAX_SERVERS][HOST_NAME_MAX_LEN + 1];
-static char port_text[SESSION_MAX_SERVERS][6];
+/* What needs a copy: the server names (decoded from a URI, or cut from
+ * HOST:PORT), a slot each, taken in turn (the primary and 5 more at most),
+ * and a URI's export, socket and TLS name.  Mapped at the first use: a
+ * process that stays has all its memory locked, and one that names no
+ * server this way carries none of it (in .bss it would). */
+static struct names {
+	char host[SESSION_MAX_SERVERS][HOST_NAME_MAX_LEN + 1];
+	char port[SESSION_MAX_SERVERS][6];
+	char name[NBD_MAX_STRING + 1], sock[108], tls_name[HOST_NAME_MAX_LEN + 1];
+} *names;
 static int slots;
+
+/* The next slot (names mapped), or -1 after saying why there is none. */
+static int slot(const char *what)
+{
+	void *p = names ? (void *)names : mmap(NULL, sizeof *names, PROT_READ | PROT_WRITE,
+						MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		msg_errno("cannot map memory for the server names");
+		return -1;
+	}
+	names = p;
+	if (slots < SESSION_MAX_SERVERS)
+		return slots++;
+	msg("--failover: at most 5 times: '%s'", what);
+	return -1;
+}
 
 static int refuse(const char *from, const char *why, const char *what)
 {
@@ -43,10 +65,9 @@ static int add_server(struct opts *o, const char *host, const char *port,
 
 int opts_uri(struct opts *o, const char *s, bool failover)
 {
-	static char name[NBD_MAX_STRING + 1], sock[108], tls_name[HOST_NAME_MAX_LEN + 1];
 	struct nbd_uri u;
 	char err[600];
-	int k = slots;
+	int k;
 	if (uri_parse(s, &u, err, sizeof err)) {
 		msg("%s", err);
 		return EXIT_USAGE;
@@ -54,28 +75,29 @@ int opts_uri(struct opts *o, const char *s, bool failover)
 	if (failover && (u.unix_socket || u.tls_hostname.n))
 		return refuse("--failover", "nbd:// or nbds:// only (tls-hostname= "
 			      "goes in the primary's URI, for all)", s);
-	if (k == SESSION_MAX_SERVERS)
-		return refuse("--failover", "at most 5 times", s);
+	if ((k = slot(s)) < 0)
+		return EXIT_USAGE;
+	struct names *t = names;
 	/* nothing is cut: a part over its limit is refused whole */
-	if (!uri_decode(u.host, host_text[k], sizeof host_text[k]) ||
-	    !uri_decode(u.port, port_text[k], sizeof port_text[k]) ||
-	    (!failover && (!uri_decode(u.name, name, sizeof name) ||
-			   !uri_decode(u.socket, sock, sizeof sock) ||
-			   !uri_decode(u.tls_hostname, tls_name, sizeof tls_name))))
+	if (!uri_decode(u.host, t->host[k], sizeof t->host[k]) ||
+	    !uri_decode(u.port, t->port[k], sizeof t->port[k]) ||
+	    (!failover && (!uri_decode(u.name, t->name, sizeof t->name) ||
+			   !uri_decode(u.socket, t->sock, sizeof t->sock) ||
+			   !uri_decode(u.tls_hostname, t->tls_name, sizeof t->tls_name))))
 		return refuse("URI", "a part over its limit (host 253 bytes, "
 			      "export 4096, socket 107)", s);
-	const char *host = u.unix_socket ? "localhost" : host_text[slots++];
-	const char *port = u.port.n ? port_text[k] : DEFAULT_PORT;
+	const char *host = u.unix_socket ? "localhost" : t->host[k];
+	const char *port = u.port.n ? t->port[k] : DEFAULT_PORT;
 	o->tls |= u.tls;
 	if (failover)
 		return add_server(o, host, port, u.name);
 	o->host = host;
 	o->port = port;
-	o->name = name;
-	o->unix_path = u.unix_socket ? sock : NULL;
+	o->name = t->name;
+	o->unix_path = u.unix_socket ? t->sock : NULL;
 	if (u.tls_hostname.n) {
 		o->tls = true;
-		o->tlso.hostname = tls_name;
+		o->tlso.hostname = t->tls_name;
 	}
 	return EXIT_OK;
 }
@@ -98,17 +120,16 @@ int opts_failover(struct opts *o, const char *spec)
 		end = colon;
 	}
 	size_t n = (size_t)(end - spec);
-	int k = slots;
+	int k;
 	if (!n || n > HOST_NAME_MAX_LEN || colon == spec - 1 ||
 	    (colon && number(colon + 1, 1, 65535) < 0))
 		return refuse("--failover", "expected HOST[:PORT] or [IPV6][:PORT] "
 			      "(or nbd[s]://HOST[:PORT])", spec);
-	if (k == SESSION_MAX_SERVERS)
-		return refuse("--failover", "at most 5 times", spec);
-	memcpy(host_text[k], spec, n);
-	host_text[k][n] = 0;
-	slots++;
-	return add_server(o, host_text[k], colon ? colon + 1 : NULL, (struct uri_part){ 0 });
+	if ((k = slot(spec)) < 0)
+		return EXIT_USAGE;
+	memcpy(names->host[k], spec, n);
+	names->host[k][n] = 0;
+	return add_server(o, names->host[k], colon ? colon + 1 : NULL, (struct uri_part){ 0 });
 }
 
 /* --spread: which server to start from, from the machine's identity (its
