@@ -215,9 +215,10 @@ int from_cmdline(struct opts *o, struct boot_spec *b)
 		}
 	}
 	o->action = ACT_ATTACH;
-	if (b->uri[0] && opts_uri(o, b->uri, false))
-		return EXIT_USAGE;
-	if (!b->uri[0]) {
+	if (b->uri[0]) {
+		if (opts_uri(o, b->uri, false))
+			return EXIT_USAGE;
+	} else {
 		o->host = b->host;
 		o->port = b->port[0] ? b->port : o->port;
 		o->name = b->name;

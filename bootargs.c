@@ -97,11 +97,11 @@ static int take_uri(struct boot_spec *b, const char *v, char *err, size_t errlen
 }
 
 /* root= and netroot= take a URI when its scheme is one of NBD's (nbd,
- * nbds, nbd+unix, nbds+unix: any "nbd..." is ours to check); root=http://
- * is some other hook's. */
+ * nbds, nbd+unix, nbds+unix, in any case: any "nbd..." is ours to check);
+ * root=http:// is some other hook's. */
 static bool nbd_uri(const char *v)
 {
-	return (!strncmp(v, "nbd", 3) || !strncmp(v, "NBD", 3)) && uri_is(v);
+	return (v[0] | 32) == 'n' && (v[1] | 32) == 'b' && (v[2] | 32) == 'd' && uri_is(v);
 }
 
 /* dracut: nbd:SERVER:PORT_OR_EXPORT[:FSTYPE[:ROOTFLAGS[:NBDOPTS]]] */

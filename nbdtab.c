@@ -143,10 +143,13 @@ int nbdtab(struct opts *o, const char *devname)
 		}
 		fmt_snprintf(dev, sizeof dev, "/dev/%s", want);
 		o->dev = dev;
-		o->host = f[1];
-		o->name = f[2];
-		if (uri && opts_uri(o, f[1], false))
-			return EXIT_USAGE;
+		if (uri) {
+			if (opts_uri(o, f[1], false))
+				return EXIT_USAGE;
+		} else {
+			o->host = f[1];
+			o->name = f[2];
+		}
 		char *opts = f[3 - uri];
 		for (char *opt = opts ? strtok_r(opts, ",", &save) : NULL; opt;
 		     opt = strtok_r(NULL, ",", &save)) {

@@ -72,6 +72,9 @@ static const struct want_uri uri_wants[] = {
 	{ "root=nbd://10.0.2.2:10809/root ro", 0, "nbd://10.0.2.2:10809/root", "", "", "" },
 	{ "root=NBDS://srv/r netroot=nbd:x:y", 0, "NBDS://srv/r", "", "", "" },
 	{ "netroot=nbd+unix:///r?socket=/s", 0, "nbd+unix:///r?socket=/s", "", "", "" },
+	/* the scheme is case-blind wherever a URI is taken (RFC 3986) */
+	{ "root=Nbd://srv/r", 0, "Nbd://srv/r", "", "", "" },
+	{ "netroot=nBdS+UNIX:///r?socket=/s", 0, "nBdS+UNIX:///r?socket=/s", "", "", "" },
 	{ "nbdroot=nbds://[fd00::1]/r nbddev=nbd3 nbdc.opts=cacert=/ca.pem", 0,
 	  "nbds://[fd00::1]/r", "/dev/nbd3", "cacert=/ca.pem", "" },
 	{ "root=nbd:srv:r:ext4::tls nbdc.opts=cacert=/ca.pem,timeout=9", 0, "", "", "tls,cacert=/ca.pem,timeout=9", "" },
