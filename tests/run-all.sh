@@ -28,6 +28,7 @@ run_suite uri-asan env NBDC=build/nbdc-asan SUITE=uri-asan bash tests/uri.sh
 run_suite servers-asan env NBDC=build/nbdc-asan bash tests/servers.sh
 run_suite tls0 bash tests/tls0.sh
 run_suite install bash tests/install.sh
+run_suite hooks bash tests/hooks.sh
 # cross builds what the ARM VM suites boot; every kernel is fetched before
 # the lanes split, so that no two apt-get runs meet.
 run_suite cross bash tests/cross.sh

@@ -209,9 +209,11 @@ sum=$(sha256sum <"$D/root.img")
 run dracut-overlay "$D" "$D/initrd" \
 	"ip=dhcp root=nbd:$H:@PORT@/root:ext4 nbdc.overlay=tmpfs:256m nbdctest=overlay,poweroff"
 expect_overlay dracut-overlay "$D/root.img" "$sum"
-# an NBD URI: dracut runs /sbin/nbdsroot for nbds://; options from nbdc.opts=
+# an NBD URI, its scheme in mixed case (RFC 3986): dracut runs the handler
+# /sbin/nbdsroot for it (nbdc's hook makes the scheme lower case); options
+# from nbdc.opts=
 run dracut-uri "$D" "$D/initrd" \
-	"ip=dhcp root=nbds://$H:@PORT@/root nbdc.opts=cacert=/etc/nbdc/ca.pem rootfstype=ext4 rw nbdctest=poweroff" tls
+	"ip=dhcp root=Nbds://$H:@PORT@/root nbdc.opts=cacert=/etc/nbdc/ca.pem rootfstype=ext4 rw nbdctest=poweroff" tls
 expect_disc dracut-uri
 run dracut-nosd "$D" "$D/initrd-nosd" "ip=dhcp root=nbd:$H:@PORT@/root:ext4:rw nbdctest=poweroff"
 expect_disc dracut-nosd

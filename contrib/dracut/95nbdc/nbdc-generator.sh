@@ -7,6 +7,9 @@ type getarg >/dev/null 2>&1 || . /lib/dracut-lib.sh
 root=$(getarg root=)
 case "$root" in
 nbd:*|nbds:*|nbd+unix:*|nbds+unix:*) ;;
+# an NBD URI, its scheme in any case
+[Nn][Bb][Dd]://*|[Nn][Bb][Dd][Ss]://*) ;;
+[Nn][Bb][Dd]+[Uu][Nn][Ii][Xx]://*|[Nn][Bb][Dd][Ss]+[Uu][Nn][Ii][Xx]://*) ;;
 *) exit 0 ;;
 esac
 dir=${2:-/tmp}
