@@ -36,12 +36,12 @@ run_suite() {
 # order; returns when all have ended.  Only for suites that share no
 # files, ports or package installs with another lane's.
 lanes() {
-	local fn pids=""
+	local fn pid pids=""
 	for fn in "$@"; do
 		LANE=$fn "$fn" &
 		pids="$pids $!"
 	done
-	for fn in $pids; do wait "$fn"; done
+	for pid in $pids; do wait "$pid"; done
 }
 summary() {
 	local name p f s total_pass=0 total_fail=0 failed_suites=""

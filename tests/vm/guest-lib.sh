@@ -6,12 +6,14 @@ H=10.0.2.2
 ok() { echo "VMTEST ok $*"; }
 bad() { echo "VMTEST FAIL $*"; }
 t() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+# poll TENTHS CMD...: until CMD succeeds, for at most TENTHS tenths of a
+# second (a TCG guest on a busy host is slow: poll, never a fixed sleep)
+poll() { n=$1; shift; i=0; until "$@"; do [ $i -ge "$n" ] && return 1; sleep 0.1; i=$((i+1)); done; }
 # alive PID: the process runs (a zombie has ended); left PID: it ends
-# within 15 s (a TCG guest on a busy host is slow: poll, never a fixed sleep)
+# within 15 s; wait_log FILE PATTERN: PATTERN in FILE within 15 s
 alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
-left() { i=0; while alive "$1" && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done; ! alive "$1"; }
-# wait_log FILE PATTERN: up to 15 s for PATTERN in FILE.
-wait_log() { i=0; while ! grep -q "$2" "$1" && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done; grep -q "$2" "$1"; }
+left() { poll 150 eval "! alive $1"; }
+wait_log() { poll 150 grep -q "$2" "$1"; }
 size() { blockdev --getsize64 "$1" 2>/dev/null; }
 sum16() { dd if="$1" bs=1M count=16 iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1; }
 [ -f /data.sha ] && WANT=$(cat /data.sha)

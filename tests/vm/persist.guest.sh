@@ -133,7 +133,7 @@ holder=$(cat /sys/block/nbd6/pid)
 sleep 60 </dev/nbd6 & opener=$!
 sleep 0.3
 ctl kill q; sleep 1; ctl start q
-i=0; while alive "$holder" && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+poll 300 eval "! alive $holder"
 cat /tmp/sup6b.log
 t "ioctl -p, device held open: a message says why it cannot be revived" \
 	grep -q "attached again, but the device does not answer: the kernel keeps the dead connection while the device is open elsewhere" /tmp/sup6b.log
@@ -149,7 +149,7 @@ t "-C 4: attach" [ $rc = 0 ]
 t "-C 4: four TCP connections to the server" [ "$(conns)" = 4 ]
 t "-C 4: 16 MiB random written and read back" write_verify /dev/nbd4
 /nbdc -d /dev/nbd4 >/dev/null 2>&1; waitgone nbd4
-i=0; while [ "$(conns)" != 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+poll 100 eval '[ "$(conns)" = 0 ]'
 t "-C 4: all four closed after -d" [ "$(conns)" = 0 ]
 /nbdc -C 4 $H "$P_Q" -N q /dev/nbd5 2>/tmp/c1.err; rc=$?
 t "-C 4 without multi-conn: one connection and a warning" \

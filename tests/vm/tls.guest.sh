@@ -79,7 +79,7 @@ dd if=/dev/nbd6 of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null
 echo "VMDROP"   # the host kills (-9) this server when it reads this line
 # until the guest sees the server gone (its connection no longer
 # ESTABLISHED), bounded; a fixed sleep raced a slow host
-i=0; while grep -q ":$(printf %04X "$P_DROP") 01 " /proc/net/tcp && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+poll 300 eval '! grep -q ":$(printf %04X "$P_DROP") 01 " /proc/net/tcp'
 a=$(cs)
 timeout 30 dd if=/dev/nbd6 of=/dev/null bs=4k count=1 skip=1000 iflag=direct 2>/dev/null; rc=$?
 b=$(cs)
